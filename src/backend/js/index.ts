@@ -1,0 +1,19 @@
+import type { Kernels } from '../kernels.js';
+import { matmul } from './matmul.js';
+import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from './conv2d.js';
+import { channelNorm, channelNormBackward } from './channel-norm.js';
+import { scan, scanBackward } from './scan.js';
+
+/** The portable kernels: plain TypeScript, no Node APIs, the reference the native ones are tested against. */
+export const jsKernels: Kernels = {
+  name: 'js',
+  threads: 1,
+  matmul,
+  conv2d,
+  conv2dBackwardInput,
+  conv2dBackwardWeight,
+  channelNorm,
+  channelNormBackward,
+  scan,
+  scanBackward,
+};

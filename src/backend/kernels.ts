@@ -1,0 +1,119 @@
+/**
+ * The kernel boundary: every backend (pure TypeScript, C++ addon) implements exactly this.
+ * Plain Float32Arrays and integer sizes in, Float32Arrays out. Shapes are validated by the
+ * tensor ops before a kernel is called; kernels trust their arguments.
+ * All arrays are dense, row-major (C order).
+ */
+
+/** C[b] = op(A[b]) · op(B[b]); op(A) is m×k, op(B) is k×n, C is m×n. */
+export interface MatmulArgs {
+  batch: number;
+  m: number;
+  k: number;
+  n: number;
+  /** A is stored k×m (per batch) and used transposed. */
+  transA: boolean;
+  /** B is stored n×k (per batch) and used transposed. */
+  transB: boolean;
+  /** Elements between consecutive batch matrices; 0 broadcasts one matrix to every batch. */
+  strideA: number;
+  strideB: number;
+}
+
+/** 2-D convolution, stride 1, NCHW input, OIHW weight (I = C / groups). */
+export interface Conv2dArgs {
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  /** Output channels. */
+  o: number;
+  kh: number;
+  kw: number;
+  padH: number;
+  padW: number;
+  groups: number;
+  /** Output height / width: h + 2·padH − kh + 1, w + 2·padW − kw + 1. */
+  oh: number;
+  ow: number;
+}
+
+/** LayerNorm over the channel axis of an (n, c, hw) array: statistics per (n, pixel). */
+export interface ChannelNormArgs {
+  n: number;
+  c: number;
+  hw: number;
+  eps: number;
+  /** 'WithBias' subtracts the mean; 'BiasFree' only divides by the standard deviation. */
+  subtractMean: boolean;
+}
+
+/**
+ * Selective scan over (b, K·d, L) channels; B and C are grouped (b, K, n, L): group k drives
+ * channels k·d … k·d+d−1. A is (K·d, n); D and deltaBias are (K·d).
+ *   dt_l = softplus(delta_l + deltaBias)   (threshold 20, as PyTorch)
+ *   h_l  = exp(dt_l·A)·h_{l−1} + dt_l·B_l·u_l,   y_l = C_l·h_l + D·u_l
+ */
+export interface ScanArgs {
+  b: number;
+  groups: number;
+  d: number;
+  n: number;
+  L: number;
+  /** Steps between saved states; the forward saves h at the end of every chunk for the backward. */
+  chunk: number;
+}
+
+export interface ScanInputs {
+  u: Float32Array;
+  delta: Float32Array;
+  A: Float32Array;
+  B: Float32Array;
+  C: Float32Array;
+  D: Float32Array;
+  deltaBias: Float32Array;
+}
+
+export interface ScanGrads {
+  du: Float32Array;
+  ddelta: Float32Array;
+  dA: Float32Array;
+  dB: Float32Array;
+  dC: Float32Array;
+  dD: Float32Array;
+  dDeltaBias: Float32Array;
+}
+
+export interface Kernels {
+  readonly name: 'js' | 'native';
+  /** Threads the backend uses (1 for js). */
+  readonly threads: number;
+
+  matmul(a: Float32Array, b: Float32Array, args: MatmulArgs): Float32Array;
+
+  conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, args: Conv2dArgs): Float32Array;
+  /** Gradient with respect to the input, shape (n, c, h, w). */
+  conv2dBackwardInput(gy: Float32Array, w: Float32Array, args: Conv2dArgs): Float32Array;
+  /** Gradient with respect to the weight, shape (o, c/groups, kh, kw). */
+  conv2dBackwardWeight(gy: Float32Array, x: Float32Array, args: Conv2dArgs): Float32Array;
+
+  /** Returns y and the per-(n, pixel) mean and 1/std needed by the backward. */
+  channelNorm(
+    x: Float32Array,
+    weight: Float32Array,
+    bias: Float32Array | null,
+    args: ChannelNormArgs,
+  ): { y: Float32Array; mean: Float32Array; rstd: Float32Array };
+  channelNormBackward(
+    gy: Float32Array,
+    x: Float32Array,
+    weight: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+    args: ChannelNormArgs,
+  ): { dx: Float32Array; dweight: Float32Array; dbias: Float32Array };
+
+  /** y (b, K·d, L) and the saved states (b, K·d, ceil(L/chunk), n): h after each chunk's last step. */
+  scan(inputs: ScanInputs, args: ScanArgs): { y: Float32Array; states: Float32Array };
+  scanBackward(inputs: ScanInputs, states: Float32Array, gy: Float32Array, args: ScanArgs): ScanGrads;
+}

@@ -1,0 +1,64 @@
+import { Tensor, result } from '../tensor.js';
+import { TensorError } from '../errors.js';
+import { kernels } from '../../backend/index.js';
+import type { Conv2dArgs } from '../../backend/kernels.js';
+import { mean } from './reduce.js';
+import { reshape, slice } from './movement.js';
+
+export interface Conv2dOptions {
+  /** Zero padding: one number for both axes or [padH, padW]. */
+  padding?: number | readonly [number, number];
+  groups?: number;
+}
+
+/** 2-D cross-correlation with stride 1, NCHW input and OIHW weight, as torch's conv2d. */
+export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
+  if (x.ndim !== 4 || weight.ndim !== 4) throw new TensorError('conv2d', 'input must be NCHW and weight OIHW', [x.shape, weight.shape]);
+  const [n, c, h, w] = x.shape;
+  const [o, ci, kh, kw] = weight.shape;
+  const groups = opts.groups ?? 1;
+  const [padH, padW] = typeof opts.padding === 'number' || opts.padding === undefined ? [opts.padding ?? 0, opts.padding ?? 0] : opts.padding;
+  if (!Number.isInteger(groups) || groups < 1 || c % groups || o % groups) {
+    throw new TensorError('conv2d', `groups ${groups} must divide input channels ${c} and output channels ${o}`, [x.shape, weight.shape]);
+  }
+  if (ci !== c / groups) throw new TensorError('conv2d', `weight expects ${ci * groups} input channels, input has ${c}`, [x.shape, weight.shape]);
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== o)) throw new TensorError('conv2d', `bias must have ${o} elements`, [bias.shape]);
+  const oh = h + 2 * padH - kh + 1;
+  const ow = w + 2 * padW - kw + 1;
+  if (oh <= 0 || ow <= 0) throw new TensorError('conv2d', 'kernel larger than the padded input', [x.shape, weight.shape]);
+  const args: Conv2dArgs = { n, c, h, w, o, kh, kw, padH, padW, groups, oh, ow };
+  const kern = kernels();
+  const out = kern.conv2d(x.data, weight.data, bias ? bias.data : null, args);
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  return result('conv2d', out, [n, o, oh, ow], inputs, (g) => {
+    const gx = x.requiresGrad ? kern.conv2dBackwardInput(g, weight.data, args) : null;
+    const gw = weight.requiresGrad ? kern.conv2dBackwardWeight(g, x.data, args) : null;
+    let gb: Float32Array | null = null;
+    if (bias?.requiresGrad) {
+      gb = new Float32Array(o);
+      const hw = oh * ow;
+      for (let b = 0; b < n; b++) {
+        for (let oc = 0; oc < o; oc++) {
+          let s = 0;
+          const off = (b * o + oc) * hw;
+          for (let i = 0; i < hw; i++) s += g[off + i];
+          gb[oc] += s;
+        }
+      }
+    }
+    return bias ? [gx, gw, gb] : [gx, gw];
+  });
+}
+
+/** 2×2 average pooling with stride 2 (odd trailing rows/columns dropped, as PyTorch's floor mode). */
+export function avgPool2d(x: Tensor): Tensor {
+  if (x.ndim !== 4) throw new TensorError('avgPool2d', 'expects NCHW', [x.shape]);
+  const [n, c, h, w] = x.shape;
+  if (h < 2 || w < 2) throw new TensorError('avgPool2d', 'height and width must be at least 2', [x.shape]);
+  let t = x;
+  if (h % 2) t = slice(t, 2, 0, h - 1);
+  if (w % 2) t = slice(t, 3, 0, w - 1);
+  const h2 = Math.floor(h / 2);
+  const w2 = Math.floor(w / 2);
+  return reshape(mean(reshape(t, [n, c, h2, 2, w2, 2]), [3, 5]), [n, c, h2, w2]);
+}

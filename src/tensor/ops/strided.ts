@@ -1,0 +1,100 @@
+import type { Shape } from '../shape.js';
+
+/**
+ * Visits every row (last axis) of `shape`, giving each operand's offset of the row's first
+ * element. `strides[j]` are operand j's element strides per axis (0 for a broadcast axis).
+ * One callback per row keeps the inner loops monomorphic and tight.
+ */
+export function forEachRow(
+  shape: Shape,
+  strides: readonly (readonly number[])[],
+  row: (offsets: number[], len: number) => void,
+): void {
+  const rank = shape.length;
+  const ops = strides.length;
+  const offsets = new Array<number>(ops).fill(0);
+  if (rank === 0) {
+    row(offsets, 1);
+    return;
+  }
+  const len = shape[rank - 1];
+  let rows = 1;
+  for (let i = 0; i < rank - 1; i++) rows *= shape[i];
+  if (len === 0 || rows === 0) return;
+  const idx = new Array<number>(Math.max(0, rank - 1)).fill(0);
+  for (let r = 0; r < rows; r++) {
+    row(offsets, len);
+    // odometer over the leading axes
+    for (let ax = rank - 2; ax >= 0; ax--) {
+      idx[ax]++;
+      for (let j = 0; j < ops; j++) offsets[j] += strides[j][ax];
+      if (idx[ax] < shape[ax]) break;
+      for (let j = 0; j < ops; j++) offsets[j] -= strides[j][ax] * shape[ax];
+      idx[ax] = 0;
+    }
+  }
+}
+
+/** Strides of `inShape` aligned to `outShape` (right-aligned), 0 where the input broadcasts. */
+export function broadcastStrides(inShape: Shape, outShape: Shape): number[] {
+  const r = outShape.length;
+  const st = new Array<number>(r).fill(0);
+  let acc = 1;
+  for (let i = inShape.length - 1; i >= 0; i--) {
+    const o = r - inShape.length + i;
+    st[o] = inShape[i] === 1 && outShape[o] !== 1 ? 0 : acc;
+    acc *= inShape[i];
+  }
+  return st;
+}
+
+/** Sums a gradient of `outShape` down to the broadcast input's `inShape`. */
+export function sumToShape(g: Float32Array, outShape: Shape, inShape: Shape): Float32Array {
+  let same = outShape.length === inShape.length;
+  if (same) for (let i = 0; i < inShape.length; i++) if (inShape[i] !== outShape[i]) same = false;
+  if (same) return g;
+  let n = 1;
+  for (const s of inShape) n *= s;
+  const out = new Float32Array(n);
+  const outStrides = contiguousStrides(outShape);
+  const inStrides = broadcastStrides(inShape, outShape);
+  forEachRow(outShape, [outStrides, inStrides], (off, len) => {
+    const go = off[0];
+    const io = off[1];
+    const s = inStrides[inStrides.length - 1] ?? 0;
+    if (s === 0) {
+      let acc = 0;
+      for (let i = 0; i < len; i++) acc += g[go + i];
+      out[io] += acc;
+    } else {
+      for (let i = 0; i < len; i++) out[io + i] += g[go + i];
+    }
+  });
+  return out;
+}
+
+/** Copies `src` viewed with `srcStrides` over `shape` into a new dense array. */
+export function gather(src: Float32Array, shape: Shape, srcStrides: readonly number[]): Float32Array {
+  let n = 1;
+  for (const s of shape) n *= s;
+  const out = new Float32Array(n);
+  const outStrides = contiguousStrides(shape);
+  const inner = srcStrides[srcStrides.length - 1] ?? 1;
+  forEachRow(shape, [outStrides, srcStrides], (off, len) => {
+    const o = off[0];
+    const s = off[1];
+    if (inner === 1) out.set(src.subarray(s, s + len), o);
+    else for (let i = 0; i < len; i++) out[o + i] = src[s + i * inner];
+  });
+  return out;
+}
+
+export function contiguousStrides(shape: Shape): number[] {
+  const st = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    st[i] = acc;
+    acc *= shape[i];
+  }
+  return st;
+}
