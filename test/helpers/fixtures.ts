@@ -14,6 +14,7 @@ interface CaseInfo {
   file: string;
   config?: Record<string, unknown>;
   tensors: Record<string, TensorInfo>;
+  [group: `tensor_group:${string}`]: { tol_rule?: string; tol_exceptions?: Record<string, [number, number]> } | undefined;
 }
 
 let manifest: { cases: Record<string, CaseInfo> } | null = null;
@@ -53,9 +54,25 @@ export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
   }
 }
 
-/** The manifest tolerance of a fixture tensor. */
-export function tolOf(info: CaseInfo, name: string): [number, number] {
+/**
+ * The manifest tolerance of a fixture tensor: its own `tol`, or its group's rule
+ * ("atol = 1e-3 * max|expected tensor|, rtol = 1e-3", with listed exceptions).
+ */
+export function tolOf(info: CaseInfo, name: string, expected?: ArrayLike<number>): [number, number] {
   const t = info.tensors[name]?.tol;
-  if (!t) throw new Error(`fixture tensor '${name}' has no tolerance`);
-  return t;
+  if (t) return t;
+  for (const key of Object.keys(info)) {
+    if (!key.startsWith('tensor_group:')) continue;
+    const prefix = key.slice('tensor_group:'.length).split('<')[0];
+    if (!name.startsWith(prefix)) continue;
+    const group = info[key as `tensor_group:${string}`]!;
+    const exception = group.tol_exceptions?.[name] ?? group.tol_exceptions?.[name.slice(prefix.length)];
+    if (exception) return exception;
+    const m = /atol = ([\d.e-]+) \* max\|expected tensor\|, rtol = ([\d.e-]+)/.exec(group.tol_rule ?? '');
+    if (!m || !expected) throw new Error(`fixture tensor '${name}': cannot apply the group rule '${group.tol_rule}'`);
+    let maxAbs = 0;
+    for (let i = 0; i < expected.length; i++) maxAbs = Math.max(maxAbs, Math.abs(expected[i]));
+    return [Number(m[1]) * maxAbs, Number(m[2])];
+  }
+  throw new Error(`fixture tensor '${name}' has no tolerance`);
 }

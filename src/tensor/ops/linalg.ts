@@ -11,8 +11,8 @@ export interface MatmulOptions {
 }
 
 /**
- * Batched matrix product op(a) · op(b) over the last two axes. Leading (batch) axes must be
- * equal, or one operand may be a plain matrix shared by every batch.
+ * Batched matrix product op(a) · op(b) over the last two axes. The batch axes of one operand
+ * must equal the trailing batch axes of the other (a plain matrix is shared by every batch).
  */
 export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const transA = !!opts.transA;
@@ -27,36 +27,57 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   if (k !== kb) throw new TensorError('matmul', `inner sizes differ (${k} vs ${kb})`, [a.shape, b.shape]);
   const aBatch = a.shape.slice(0, -2);
   const bBatch = b.shape.slice(0, -2);
-  const batchA = aBatch.reduce((x, y) => x * y, 1);
-  const batchB = bBatch.reduce((x, y) => x * y, 1);
-  let batchShape: number[];
-  if (aBatch.length && bBatch.length && (aBatch.length !== bBatch.length || aBatch.some((s, i) => s !== bBatch[i]))) {
-    throw new TensorError('matmul', 'batch axes differ (only equal batches or a plain matrix operand are supported)', [a.shape, b.shape]);
+  // One operand's batch axes must be a suffix of the other's: the missing leading axes broadcast.
+  const long = aBatch.length >= bBatch.length ? aBatch : bBatch;
+  const short = aBatch.length >= bBatch.length ? bBatch : aBatch;
+  const lead = long.length - short.length;
+  if (short.some((s, i) => s !== long[lead + i])) {
+    throw new TensorError('matmul', 'batch axes differ (the shorter batch must match the end of the longer)', [a.shape, b.shape]);
   }
-  if (aBatch.length) batchShape = [...aBatch];
-  else batchShape = [...bBatch];
-  const batch = Math.max(batchA, batchB);
+  const outer = long.slice(0, lead).reduce((x, y) => x * y, 1);
+  const inner = short.reduce((x, y) => x * y, 1);
+  const aOuter = aBatch.length === long.length && lead > 0;
+  const bOuter = bBatch.length === long.length && lead > 0;
   const kern = kernels();
-  const args = { batch, m, k, n, transA, transB, strideA: aBatch.length ? m * k : 0, strideB: bBatch.length ? k * n : 0 };
-  const out = kern.matmul(a.data, b.data, args);
-  return result('matmul', out, [...batchShape, m, n], [a, b], (g) => {
-    let ga: Float32Array | null = null;
-    let gb: Float32Array | null = null;
-    if (a.requiresGrad) {
-      // dA = g·op(B)ᵀ (stored as op(A)'s layout)
-      ga = transA
-        ? kern.matmul(b.data, g, { batch, m: k, k: n, n: m, transA: transB, transB: true, strideA: args.strideB, strideB: m * n })
-        : kern.matmul(g, b.data, { batch, m, k: n, n: k, transA: false, transB: !transB, strideA: m * n, strideB: args.strideB });
-      if (!aBatch.length && batch > 1) ga = sumBatches(ga, batch);
-    }
-    if (b.requiresGrad) {
-      gb = transB
-        ? kern.matmul(g, a.data, { batch, m: n, k: m, n: k, transA: true, transB: transA, strideA: m * n, strideB: args.strideA })
-        : kern.matmul(a.data, g, { batch, m: k, k: m, n, transA: !transA, transB: false, strideA: args.strideA, strideB: m * n });
-      if (!bBatch.length && batch > 1) gb = sumBatches(gb, batch);
+  const sizeA = m * k;
+  const sizeB = k * n;
+  const sizeC = m * n;
+  const args = { batch: inner, m, k, n, transA, transB, strideA: aBatch.length ? sizeA : 0, strideB: bBatch.length ? sizeB : 0 };
+  const out = new Float32Array(outer * inner * sizeC);
+  for (let o = 0; o < outer; o++) {
+    const av = aOuter ? a.data.subarray(o * inner * sizeA, (o + 1) * inner * sizeA) : a.data;
+    const bv = bOuter ? b.data.subarray(o * inner * sizeB, (o + 1) * inner * sizeB) : b.data;
+    out.set(kern.matmul(av, bv, args), o * inner * sizeC);
+  }
+  return result('matmul', out, [...long, m, n], [a, b], (g) => {
+    let ga: Float32Array | null = a.requiresGrad ? new Float32Array(a.size) : null;
+    let gb: Float32Array | null = b.requiresGrad ? new Float32Array(b.size) : null;
+    for (let o = 0; o < outer; o++) {
+      const gv = g.subarray(o * inner * sizeC, (o + 1) * inner * sizeC);
+      const av = aOuter ? a.data.subarray(o * inner * sizeA, (o + 1) * inner * sizeA) : a.data;
+      const bv = bOuter ? b.data.subarray(o * inner * sizeB, (o + 1) * inner * sizeB) : b.data;
+      if (ga) {
+        // dA = g·op(B)ᵀ, stored in A's layout
+        let d = transA
+          ? kern.matmul(bv, gv, { batch: inner, m: k, k: n, n: m, transA: transB, transB: true, strideA: args.strideB, strideB: sizeC })
+          : kern.matmul(gv, bv, { batch: inner, m, k: n, n: k, transA: false, transB: !transB, strideA: sizeC, strideB: args.strideB });
+        if (!aBatch.length && inner > 1) d = sumBatches(d, inner);
+        addInto(ga, d, aOuter ? o * inner * sizeA : 0);
+      }
+      if (gb) {
+        let d = transB
+          ? kern.matmul(gv, av, { batch: inner, m: n, k: m, n: k, transA: true, transB: transA, strideA: sizeC, strideB: args.strideA })
+          : kern.matmul(av, gv, { batch: inner, m: k, k: m, n, transA: !transA, transB: false, strideA: args.strideA, strideB: sizeC });
+        if (!bBatch.length && inner > 1) d = sumBatches(d, inner);
+        addInto(gb, d, bOuter ? o * inner * sizeB : 0);
+      }
     }
     return [ga, gb];
   });
+}
+
+function addInto(dst: Float32Array, src: Float32Array, offset: number): void {
+  for (let i = 0; i < src.length; i++) dst[offset + i] += src[i];
 }
 
 function sumBatches(x: Float32Array, batch: number): Float32Array {

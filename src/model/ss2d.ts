@@ -1,0 +1,82 @@
+import { Tensor } from '../tensor/tensor.js';
+import { Rng } from '../tensor/random.js';
+import * as F from '../tensor/ops/index.js';
+import { Conv2d, LayerNorm, Linear, Module } from '../nn/index.js';
+
+/** Number of scan directions: row-major, column-major and both reversed. */
+const K = 4;
+
+/**
+ * The 2-D selective scan block (VMamba's SS2D, forward_corev0), on NCHW tensors.
+ * Parameter names and registration order are the official ones.
+ */
+export class SS2D extends Module {
+  readonly dInner: number;
+  readonly dtRank: number;
+  readonly xProjWeight: Tensor;
+  readonly dtProjsWeight: Tensor;
+  readonly dtProjsBias: Tensor;
+  readonly ALogs: Tensor;
+  readonly Ds: Tensor;
+  readonly inProj: Linear;
+  readonly conv2d: Conv2d;
+  readonly outNorm: LayerNorm;
+  readonly outProj: Linear;
+
+  constructor(readonly dModel: number, readonly dState = 16, rng = new Rng(0)) {
+    super();
+    const Di = 2 * dModel;
+    const R = Math.ceil(dModel / 16);
+    const N = dState;
+    this.dInner = Di;
+    this.dtRank = R;
+    this.xProjWeight = this.param('x_proj_weight', Tensor.zeros([K, R + 2 * N, Di]));
+    this.dtProjsWeight = this.param('dt_projs_weight', Tensor.zeros([K, Di, R]));
+    this.dtProjsBias = this.param('dt_projs_bias', Tensor.zeros([K, Di]));
+    const aLogs = Tensor.zeros([K * Di, N]);
+    for (let i = 0; i < K * Di; i++) for (let n = 0; n < N; n++) aLogs.data[i * N + n] = Math.log(n + 1);
+    this.ALogs = this.param('A_logs', aLogs);
+    this.Ds = this.param('Ds', Tensor.ones([K * Di]));
+    this.inProj = this.child('in_proj', new Linear(dModel, 2 * Di, { bias: false, rng }));
+    this.conv2d = this.child('conv2d', new Conv2d(Di, Di, { kernel: 3, padding: 1, groups: Di, bias: true, rng }));
+    this.outNorm = this.child('out_norm', new LayerNorm(Di));
+    this.outProj = this.child('out_proj', new Linear(Di, dModel, { bias: false, rng }));
+    this.resetSsmParameters(rng);
+  }
+
+  /** dt_projs ~ U(±R^−½), dt bias = softplus⁻¹(dt) with dt log-uniform in [1e−3, 1e−1] (floor 1e−4), x_proj ~ U(±Di^−½). */
+  resetSsmParameters(rng: Rng, dtMin = 1e-3, dtMax = 0.1, dtFloor = 1e-4): void {
+    rng.fillUniform(this.xProjWeight.data, -1 / Math.sqrt(this.dInner), 1 / Math.sqrt(this.dInner));
+    rng.fillUniform(this.dtProjsWeight.data, -(this.dtRank ** -0.5), this.dtRank ** -0.5);
+    const b = this.dtProjsBias.data;
+    for (let i = 0; i < b.length; i++) {
+      const dt = Math.max(dtFloor, Math.exp(rng.uniform() * (Math.log(dtMax) - Math.log(dtMin)) + Math.log(dtMin)));
+      b[i] = dt + Math.log(-Math.expm1(-dt));
+    }
+  }
+
+  /** x: (b, C, H, W) → (b, C, H, W). */
+  forward(x: Tensor): Tensor {
+    const [b, , h, w] = x.shape;
+    const L = h * w;
+    const Di = this.dInner;
+    const R = this.dtRank;
+    const N = this.dState;
+    const [xi0, z] = F.chunk(this.inProj.forwardChannels(x), 2, 1);
+    const xi = F.silu(this.conv2d.forward(xi0));
+    const row = F.reshape(xi, [b, Di, L]);
+    const col = F.reshape(F.transpose(xi, 2, 3), [b, Di, L]);
+    const seqs = F.concat([row, col, F.flip(row, [2]), F.flip(col, [2])], 1); // (b, K·Di, L)
+    const proj = F.matmul(this.xProjWeight, F.reshape(seqs, [b, K, Di, L])); // (b, K, R+2N, L)
+    const [dtLow, Bs, Cs] = F.split(proj, [R, N, N], 2);
+    const dts = F.matmul(this.dtProjsWeight, dtLow); // (b, K, Di, L)
+    const A = F.neg(F.exp(this.ALogs));
+    const ys = F.selectiveScan(seqs, F.reshape(dts, [b, K * Di, L]), A, Bs, Cs, this.Ds, F.reshape(this.dtProjsBias, [K * Di]));
+    const [y0, y1, y2, y3] = F.split(ys, [Di, Di, Di, Di], 1);
+    const colToRow = (t: Tensor) => F.reshape(F.transpose(F.reshape(t, [b, Di, w, h]), 2, 3), [b, Di, L]);
+    let y = F.add(F.add(y0, F.flip(y2, [2])), F.add(colToRow(y1), colToRow(F.flip(y3, [2]))));
+    y = F.reshape(y, [b, Di, h, w]);
+    y = F.mul(this.outNorm.forward(y), F.silu(z));
+    return this.outProj.forwardChannels(y);
+  }
+}
