@@ -35,6 +35,8 @@ for (const backend of availableBackends()) {
     run('matmul batched transA', (a, b) => F.matmul(a, b, { transA: true }), [randn([2, 4, 3], rng), randn([2, 4, 5], rng)]);
     run('matmul batched transB, shared B', (a, b) => F.matmul(a, b, { transB: true }), [randn([3, 2, 4], rng), randn([5, 4], rng)]);
     run('matmul shared A, both transposed', (a, b) => F.matmul(a, b, { transA: true, transB: true }), [randn([4, 3], rng), randn([2, 5, 4], rng)]);
+    run('matmul with broadcast leading batch (K weights over b×K items)', (a, b) => F.matmul(a, b), [randn([3, 2, 4], rng), randn([2, 3, 4, 5], rng)]);
+    run('matmul with broadcast leading batch on b', (a, b) => F.matmul(a, b, { transB: true }), [randn([2, 3, 2, 4], rng), randn([3, 5, 4], rng)]);
     run('linear', (x, w, b) => F.linear(x, w, b), [randn([2, 3, 4], rng), randn([6, 4], rng), randn([6], rng)]);
     run('conv2d 3x3 pad 1 with bias', (x, w, b) => F.conv2d(x, w, b, { padding: 1 }), [randn([2, 3, 5, 6], rng), randn([4, 3, 3, 3], rng), randn([4], rng)]);
     run('conv2d 1x1 no bias', (x, w) => F.conv2d(x, w), [randn([1, 5, 3, 4], rng), randn([2, 5, 1, 1], rng)]);

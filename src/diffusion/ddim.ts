@@ -1,0 +1,78 @@
+import { Tensor } from '../tensor/tensor.js';
+import { Rng } from '../tensor/random.js';
+import * as F from '../tensor/ops/index.js';
+import { TensorError } from '../tensor/errors.js';
+import type { NoiseSchedule } from './schedule.js';
+import { ddimTimesteps } from './timesteps.js';
+
+/** The denoiser as the sampler sees it: ε̂ = net(cat[cond, x_t], t). */
+export type NoisePredictor = (input: Tensor, t: Float32Array) => Tensor;
+
+export interface DdimOptions {
+  /** `sampling_timesteps` (default 3, which makes FOUR network calls: 999 → 666 → 333 → 0 → −1). */
+  steps?: number;
+  /** 0 is deterministic given x_T; > 0 adds fresh noise at each step. */
+  eta?: number;
+  /** Source of the η noise (drawn at every step even when η = 0, as the original does). */
+  rng?: Rng;
+  /** Keep every intermediate x and x̂0 (the fixture and the fine stage's debugging need them). */
+  keepTrajectory?: boolean;
+  /** Called after each network evaluation. */
+  onStep?: (done: number, total: number) => void;
+}
+
+export interface DdimResult {
+  /** The final sample in data space [−1, 1]. */
+  x: Tensor;
+  xs: Tensor[];
+  x0s: Tensor[];
+}
+
+const f32 = Math.fround;
+
+/** Maps images in [0, 1] to the model's [−1, 1]. */
+export function dataTransform(x: Tensor): Tensor {
+  return F.addScalar(F.mulScalar(x, 2), -1);
+}
+
+/** Maps [−1, 1] back to [0, 1], clamped. */
+export function inverseDataTransform(x: Tensor): Tensor {
+  return F.clamp(F.mulScalar(F.addScalar(x, 1), 0.5), 0, 1);
+}
+
+/**
+ * Generalised DDIM conditioned on the degraded image `lq` (in [0, 1]), from x_T. Runs with
+ * gradients when grad mode is on (the fine stage differentiates through every call).
+ */
+export function ddimSample(net: NoisePredictor, schedule: NoiseSchedule, lq: Tensor, xT: Tensor, opts: DdimOptions = {}): DdimResult {
+  if (lq.ndim !== 4 || xT.ndim !== 4 || lq.shape[0] !== xT.shape[0] || lq.shape[2] !== xT.shape[2] || lq.shape[3] !== xT.shape[3]) {
+    throw new TensorError('ddimSample', 'lq and x_T must be (N, C, H, W) of the same batch and size', [lq.shape, xT.shape]);
+  }
+  const eta = opts.eta ?? 0;
+  const rng = opts.rng ?? new Rng(0);
+  const { seq, seqNext } = ddimTimesteps(schedule.numTimesteps, opts.steps ?? 3);
+  const n = lq.shape[0];
+  const cond = dataTransform(lq);
+  let x = xT;
+  const xs: Tensor[] = [xT];
+  const x0s: Tensor[] = [];
+  for (let k = 0; k < seq.length; k++) {
+    const a = schedule.alpha(seq[k]);
+    const aNext = schedule.alpha(seqNext[k]);
+    const et = net(F.concat([cond, x], 1), new Float32Array(n).fill(seq[k]));
+    const x0 = F.mulScalar(F.sub(x, F.mulScalar(et, f32(Math.sqrt(f32(1 - a))))), f32(1 / f32(Math.sqrt(a))));
+    const c1 = f32(eta * Math.sqrt(f32(f32(f32(1 - f32(a / aNext)) * f32(1 - aNext)) / f32(1 - a))));
+    const c2 = f32(Math.sqrt(f32(f32(1 - aNext) - f32(c1 * c1))));
+    const noise = rng.fillNormal(new Float32Array(x.size));
+    let next = F.add(F.mulScalar(x0, f32(Math.sqrt(aNext))), F.mulScalar(et, c2));
+    if (eta !== 0) next = F.add(next, F.mulScalar(new Tensor(noise, x.shape), c1));
+    x = next;
+    if (opts.keepTrajectory) {
+      xs.push(x);
+      x0s.push(x0);
+    }
+    opts.onStep?.(k + 1, seq.length);
+  }
+  if (!opts.keepTrajectory) xs.push(x);
+  return { x, xs, x0s };
+}

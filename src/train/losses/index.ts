@@ -1,0 +1,3 @@
+export * from './l1.js';
+export * from './ms-ssim.js';
+export * from './stages.js';
