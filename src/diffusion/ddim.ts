@@ -15,6 +15,8 @@ export interface DdimOptions {
   eta?: number;
   /** Source of the η noise (drawn at every step even when η = 0, as the original does). */
   rng?: Rng;
+  /** Supplies the η noise of step k instead of `rng` (tiled restoration draws it by pixel position). */
+  noise?: (k: number) => Float32Array;
   /** Keep every intermediate x and x̂0 (the fixture and the fine stage's debugging need them). */
   keepTrajectory?: boolean;
   /** Called after each network evaluation. */
@@ -63,8 +65,9 @@ export function ddimSample(net: NoisePredictor, schedule: NoiseSchedule, lq: Ten
     const x0 = F.mulScalar(F.sub(x, F.mulScalar(et, f32(Math.sqrt(f32(1 - a))))), f32(1 / f32(Math.sqrt(a))));
     const c1 = f32(eta * Math.sqrt(f32(f32(f32(1 - f32(a / aNext)) * f32(1 - aNext)) / f32(1 - a))));
     const c2 = f32(Math.sqrt(f32(f32(1 - aNext) - f32(c1 * c1))));
-    const noise = rng.fillNormal(new Float32Array(x.size));
-    let next = F.add(F.mulScalar(x0, f32(Math.sqrt(aNext))), F.mulScalar(et, c2));
+        let next = F.add(F.mulScalar(x0, f32(Math.sqrt(aNext))), F.mulScalar(et, c2));
+    // the original draws this noise even when η = 0; a supplied noise source is only asked when used
+    const noise = opts.noise && eta !== 0 ? opts.noise(k) : rng.fillNormal(new Float32Array(x.size));
     if (eta !== 0) next = F.add(next, F.mulScalar(new Tensor(noise, x.shape), c1));
     x = next;
     if (opts.keepTrajectory) {

@@ -1,0 +1,6 @@
+export * from './image.js';
+export * from './augment.js';
+export * from './progressive.js';
+export * from './sampler.js';
+export * from './paired-folder.js';
+export { readImageSize } from './image-size.js';

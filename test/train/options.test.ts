@@ -1,0 +1,195 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describeIgnoredKeys, loadOptions, OptionsError, parseOptions } from '../../src/train/options.js';
+import { repoRoot } from '../helpers/shared.js';
+
+const AUTHORS_STYLE = `
+name: Deraining_DFT
+model_type: ImageCleanModel
+scale: 1
+num_gpu: 8
+manual_seed: 100
+datasets:
+  train:
+    name: TrainSet
+    type: Dataset_PairedImage
+    dataroot_gt: ./Datasets/train/Rain13K/target
+    dataroot_lq: ./Datasets/train/Rain13K/input
+    geometric_augs: true
+    filename_tmpl: '{}'
+    io_backend:
+      type: disk
+    use_shuffle: true
+    num_worker_per_gpu: 8
+    batch_size_per_gpu: 8
+    mini_batch_sizes: [8,5,4,2,1,1]
+    iters: [92000,64000,48000,36000,36000,24000]
+    gt_size: 384
+    gt_sizes: [128,160,192,256,320,384]
+    dataset_enlarge_ratio: 1
+    prefetch_mode: ~
+  val:
+    name: ValSet
+    type: Dataset_PairedImage
+    dataroot_gt: ./Datasets/test/Rain100L/target
+    dataroot_lq: ./Datasets/test/Rain100L/input
+    io_backend:
+      type: disk
+network_g:
+  type: DFT
+  inp_channels: 6
+  out_channels: 3
+  dim: 48
+  num_blocks: [4,6,6,8]
+  heads: [1,2,4,8]
+  ffn_factor: 4.0
+  ffn_expansion_factor: 2.66
+  bias: False
+  LayerNorm_type: WithBias
+  dual_pixel_task: False
+  d_state: 32
+path:
+  pretrain_network_g: ~
+  strict_load_g: true
+  resume_state: ~
+  param_key_g: params_ema
+train:
+  total_iter: 300000
+  warmup_iter: -1
+  use_grad_clip: true
+  scheduler:
+    type: CosineAnnealingRestartCyclicLR
+    periods: [92000, 208000]
+    restart_weights: [1,1]
+    eta_mins: [0.0003,0.000001]
+  mixing_augs:
+    mixup: false
+    mixup_beta: 1.2
+    use_identity: true
+  optim_g:
+    type: AdamW
+    lr: !!float 3e-4
+    weight_decay: !!float 1e-4
+    betas: [0.9, 0.999]
+  pixel_opt:
+    type: L1Loss
+    loss_weight: 1
+    reduction: mean
+val:
+  window_size: 8
+  val_freq: !!float 4e3
+  save_img: false
+  rgb2bgr: true
+  use_image: true
+  max_minibatch: 8
+  metrics:
+    psnr:
+      type: calculate_psnr
+      crop_border: 0
+      test_y_channel: true
+logger:
+  print_freq: 1000
+  save_checkpoint_freq: !!float 4e3
+  use_tb_logger: true
+  wandb:
+    project: ~
+    resume_id: ~
+dist_params:
+  backend: nccl
+  port: 29500
+`;
+
+test('authors-style file: typed values, resolved paths, unsupported keys', () => {
+  const o = parseOptions(AUTHORS_STYLE, { file: '/opts/Deraining.yml', rootDir: '/repo' });
+  assert.equal(o.name, 'Deraining_DFT');
+  assert.equal(o.manualSeed, 100);
+  const t = o.datasets.train!;
+  assert.equal(t.datarootGt, '/opts/Datasets/train/Rain13K/target');
+  assert.deepEqual(t.miniBatchSizes, [8, 5, 4, 2, 1, 1]);
+  assert.deepEqual(t.gtSizes, [128, 160, 192, 256, 320, 384]);
+  assert.equal(t.gtSize, 384);
+  assert.equal(o.datasets.val[0].datarootLq, '/opts/Datasets/test/Rain100L/input');
+  assert.deepEqual(o.network.numBlocks, [4, 6, 6, 8]);
+  assert.equal(o.network.bias, false);
+  assert.equal(o.train.optim.type, 'AdamW');
+  assert.equal(o.train.optim.lr, 3e-4);
+  assert.deepEqual(o.train.scheduler.eta_mins, [3e-4, 1e-6]);
+  assert.equal(o.train.emaDecay, 0.999);
+  assert.equal(o.train.stage, 'coarse');
+  assert.equal(o.val!.valFreq, 4000);
+  assert.equal(o.val!.metrics.psnr.testYChannel, true);
+  assert.equal(o.logger.saveCheckpointFreq, 4000);
+  assert.equal(o.path.paramKey, 'params');
+  assert.equal(o.path.experimentsRoot, resolve('/repo/experiments/Deraining_DFT'));
+  assert.equal(o.diffusion.samplingTimesteps, 3);
+  assert.equal(o.diffusion.numDiffusionTimesteps, 1000);
+  const ignored = o.unsupported.map((u) => u.path);
+  for (const k of ['num_gpu', 'dist_params', 'logger.wandb', 'logger.use_tb_logger', 'datasets.train.prefetch_mode', 'datasets.train.num_worker_per_gpu', 'path.param_key_g', 'network_g.heads', 'network_g.ffn_factor']) {
+    assert.ok(ignored.includes(k), `${k} reported`);
+  }
+  assert.deepEqual(o.unknown, []);
+  assert.ok(describeIgnoredKeys(o).some((l) => l.startsWith('path.param_key_g: ignored')));
+});
+
+test('defaults from the spec for a nearly empty file', () => {
+  const o = parseOptions('name: x\n');
+  assert.deepEqual(o.network, { type: 'DFT', inpChannels: 6, outChannels: 3, dim: 48, numBlocks: [4, 6, 6, 8], ffnExpansionFactor: 2.66, bias: false, layerNormType: 'WithBias', dualPixelTask: false, dState: 32 });
+  assert.deepEqual(o.train.optim, { type: 'AdamW', lr: 3e-4, weightDecay: 1e-4, betas: [0.9, 0.999], eps: 1e-8 });
+  assert.deepEqual(o.train.scheduler, { type: 'CosineAnnealingRestartCyclicLR', periods: [50000, 220000], restart_weights: [1, 1], eta_mins: [3e-4, 1e-5] });
+  assert.equal(o.train.totalIter, 270000);
+  assert.deepEqual(o.diffusion, { betaSchedule: 'linear', betaStart: 1e-4, betaEnd: 0.02, numDiffusionTimesteps: 1000, samplingTimesteps: 3, eta: 0 });
+  assert.deepEqual(o.train.fineLoss, { ssimWeight: 0.84, l1Weight: 0.16, msSsimMaxVal: 255 });
+  assert.equal(o.datasets.train, null);
+});
+
+test('unknown keys are reported, not fatal', () => {
+  const o = parseOptions('name: x\nfoo: 1\ntrain:\n  bar: {a: 1}\nnetwork_g:\n  dim: 16\n  extra: 2\n');
+  assert.deepEqual(o.unknown.sort(), ['foo', 'network_g.extra', 'train.bar']);
+});
+
+test('hard errors name the key path', () => {
+  const bad = (text: string, re: RegExp) => assert.throws(() => parseOptions(text, { file: 'f.yml' }), (e: unknown) => e instanceof OptionsError && re.test((e as Error).message));
+  const ds = (extra: string) => `datasets:\n  train:\n    dataroot_gt: a\n    dataroot_lq: b\n    batch_size_per_gpu: 4\n    gt_size: 64\n${extra}`;
+  bad(ds('    mini_batch_sizes: [4, 2]\n    gt_sizes: [32]\n    iters: [1, 2]\n'), /datasets\.train\.mini_batch_sizes: .*same length/);
+  bad(ds('    mini_batch_sizes: [8]\n    gt_sizes: [32]\n    iters: [1]\n'), /exceeds batch_size_per_gpu/);
+  bad(ds('    mini_batch_sizes: [2]\n    gt_sizes: [128]\n    iters: [1]\n'), /datasets\.train\.gt_sizes: .*exceeds gt_size/);
+  bad(ds('    use_shuffle: maybe\n'), /datasets\.train\.use_shuffle: must be true or false/);
+  bad('network_g:\n  num_blocks: [1, 1, 1]\n', /network_g\.num_blocks: must have 4 entries/);
+  bad('network_g:\n  dim: sixteen\n', /network_g\.dim: must be a number/);
+  bad('network_g:\n  type: Restormer\n', /network_g\.type: must be one of DFT/);
+  bad('train:\n  optim_g:\n    type: SGD\n', /train\.optim_g\.type/);
+  bad('train:\n  scheduler:\n    type: CosineAnnealingRestartCyclicLR\n    periods: [10, 10]\n    restart_weights: [1, 1]\n    eta_mins: [0]\n', /train\.scheduler\.eta_mins/);
+  bad('diffusion:\n  beta_schedule: cosine\n', /diffusion\.beta_schedule/);
+  bad('scale: 4\n', /^f\.yml: scale: only 1/);
+  bad('a: [1\n', /not valid YAML/);
+  bad('datasets:\n  test:\n    x: 1\n', /datasets\.test: unknown dataset phase/);
+});
+
+test('numbers written without !!float are accepted; io_backend other than disk is reported', () => {
+  const o = parseOptions('train:\n  optim_g:\n    lr: 3e-4\n  total_iter: "1000"\ndatasets:\n  val:\n    dataroot_gt: g\n    dataroot_lq: l\n    io_backend:\n      type: lmdb\n');
+  assert.equal(o.train.optim.lr, 3e-4);
+  assert.equal(o.train.totalIter, 1000);
+  assert.ok(o.unsupported.some((u) => u.path === 'datasets.val.io_backend.type' && /lmdb/.test(u.reason)));
+});
+
+test('the example option files in options/ parse cleanly', () => {
+  const dir = join(repoRoot(), 'options');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.yml')).sort();
+  assert.deepEqual(files, ['deblur_small.yml', 'deblur_small_fine.yml', 'denoise_small.yml', 'denoise_small_fine.yml', 'derain_small.yml', 'derain_small_fine.yml']);
+  for (const f of files) {
+    const o = loadOptions(join(dir, f), { rootDir: repoRoot() });
+    assert.deepEqual(o.unknown, [], f);
+    assert.deepEqual(o.warnings, [], f);
+    assert.equal(o.network.dim, 16, f);
+    const fine = f.endsWith('_fine.yml');
+    assert.equal(o.train.stage, fine ? 'fine' : 'coarse', f);
+    if (fine) {
+      const coarse = loadOptions(join(dir, f.replace('_fine', '')), { rootDir: repoRoot() });
+      assert.equal(o.path.pretrainNetworkG, join(coarse.path.models, 'net_g_latest.pth'), f);
+      assert.equal(o.train.optim.lr, 1e-5);
+      assert.ok(Math.min(...o.datasets.train!.gtSizes) >= 32, 'MS-SSIM needs 32 px');
+    }
+  }
+});
