@@ -29,7 +29,12 @@ if (!gyp) {
   console.warn('diff-mamba: node-gyp not found; the native kernels were not built (the TypeScript kernels will be used)');
   process.exit(0);
 }
-const res = spawnSync(process.execPath, [gyp, 'rebuild', '--release'], { cwd: root, stdio: 'inherit' });
+// Node's own headers: use the installed ones when present, so no download is needed (offline builds)
+const args = [gyp, 'rebuild', '--release'];
+const headerDirs = [process.env.npm_config_nodedir, join(dirname(process.execPath), '..')].filter(Boolean);
+const nodedir = headerDirs.find((d) => existsSync(join(d, 'include', 'node', 'node_api.h')));
+if (nodedir) args.push(`--nodedir=${nodedir}`);
+const res = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
 if (res.status !== 0) {
   console.warn('diff-mamba: the native addon failed to build; the slower TypeScript kernels will be used');
 }

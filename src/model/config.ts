@@ -25,8 +25,6 @@ export const DEFAULT_DFT_CONFIG: DFTConfig = {
   bias: false,
   dual_pixel_task: false,
   d_state: 32,
-  heads: [1, 2, 4, 8],
-  ffn_factor: 4.0,
 };
 
 const KNOWN = new Set([...Object.keys(DEFAULT_DFT_CONFIG), 'type']);

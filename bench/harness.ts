@@ -1,0 +1,46 @@
+/** Shared pieces of the benchmark groups: options, results, timing. */
+
+export interface BenchOptions {
+  /** Compare with PyTorch (when /usr/bin/python3 can import torch). */
+  torch: boolean;
+  /** Only measurements whose name contains this substring. */
+  only: string | null;
+  /** Print one JSON object per measurement instead of a table. */
+  json: boolean;
+}
+
+export interface BenchResult {
+  name: string;
+  /** Median wall time of one call, milliseconds. */
+  ms: number;
+  throughput: number;
+  unit: string;
+  /** PyTorch's median time for the same work, when measured. */
+  torch_ms: number | null;
+  /** Our throughput / PyTorch's (> 1: we are faster). */
+  ratio: number | null;
+  /** How the PyTorch number was obtained, when it is not a plain measurement. */
+  note?: string;
+}
+
+export interface BenchGroup {
+  name: string;
+  /** Lines describing the setup (backend, threads…), printed before the results. */
+  describe(opts: BenchOptions): string[];
+  run(opts: BenchOptions, report: (r: BenchResult) => void): Promise<void>;
+}
+
+/** Median milliseconds of fn after warm-up: at least `minRuns` runs and about `budgetMs` of timing. */
+export function timeMedian(fn: () => unknown, warmup = 2, minRuns = 5, budgetMs = 1500): number {
+  for (let i = 0; i < warmup; i++) fn();
+  const times: number[] = [];
+  const start = performance.now();
+  while (times.length < minRuns || (performance.now() - start < budgetMs && times.length < 50)) {
+    const t0 = performance.now();
+    fn();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  const mid = times.length >> 1;
+  return times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
+}

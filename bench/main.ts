@@ -1,0 +1,69 @@
+/**
+ * Benchmark entry: runs every group in `groups` (later groups append themselves there).
+ *   node dist/bench/main.js [--json] [--no-torch] [--only <substring>]
+ */
+import type { BenchGroup, BenchOptions, BenchResult } from './harness.js';
+import { engineGroup } from './engine.js';
+
+const groups: BenchGroup[] = [engineGroup];
+
+function parseArgs(argv: string[]): BenchOptions {
+  const opts: BenchOptions = { torch: true, only: null, json: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--json') opts.json = true;
+    else if (a === '--no-torch') opts.torch = false;
+    else if (a === '--only') {
+      const v = argv[++i];
+      if (v === undefined) throw new Error('--only needs a substring');
+      opts.only = v;
+    } else if (a.startsWith('--only=')) opts.only = a.slice('--only='.length);
+    else if (a === '--help' || a === '-h') {
+      console.log('usage: node dist/bench/main.js [--json] [--no-torch] [--only <substring>]');
+      process.exit(0);
+    } else throw new Error(`unknown argument ${a}`);
+  }
+  return opts;
+}
+
+function fmt(x: number | null, digits = 2): string {
+  if (x === null || !Number.isFinite(x)) return '-';
+  return x >= 100 ? x.toFixed(0) : x.toFixed(digits);
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  for (const g of groups) {
+    if (!opts.json) {
+      console.log(`== ${g.name} ==`);
+      for (const line of g.describe(opts)) console.log(line);
+      console.log(
+        `${'benchmark'.padEnd(44)} ${'ms'.padStart(9)} ${'throughput'.padStart(11)} ${'unit'.padEnd(9)}` +
+          ` ${'torch ms'.padStart(9)} ${'ratio'.padStart(6)}`,
+      );
+    } else {
+      console.log(JSON.stringify({ group: g.name, info: g.describe(opts) }));
+    }
+    const notes: string[] = [];
+    await g.run(opts, (r: BenchResult) => {
+      if (opts.json) {
+        console.log(JSON.stringify(r));
+        return;
+      }
+      console.log(
+        `${r.name.padEnd(44)} ${fmt(r.ms).padStart(9)} ${fmt(r.throughput).padStart(11)} ${r.unit.padEnd(9)}` +
+          ` ${fmt(r.torch_ms).padStart(9)} ${fmt(r.ratio).padStart(6)}${r.note ? ' *' : ''}`,
+      );
+      if (r.note) notes.push(`* ${r.name}: ${r.note}`);
+    });
+    if (!opts.json) {
+      for (const n of notes) console.log(n);
+      console.log('ratio = our throughput / PyTorch throughput (> 1: faster than PyTorch)');
+    }
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,370 @@
+// N-API surface of the kernels: plain typed arrays and integers in, new Float32Arrays out.
+// Inputs are read in place (no copies); outputs are allocated in JS memory so the GC owns them.
+// Shapes are validated by the TypeScript ops; here only the cheap checks that keep every read
+// in bounds (array kinds and lengths) — a bad call throws instead of reading past an array.
+#include <napi.h>
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "kernels.h"
+
+namespace {
+
+struct Table {
+  const char* isa;
+  decltype(&dm_generic::matmul) matmul;
+  decltype(&dm_generic::conv2d) conv2d;
+  decltype(&dm_generic::conv2dBackwardInput) conv2dBackwardInput;
+  decltype(&dm_generic::conv2dBackwardWeight) conv2dBackwardWeight;
+  decltype(&dm_generic::channelNorm) channelNorm;
+  decltype(&dm_generic::channelNormBackward) channelNormBackward;
+  decltype(&dm_generic::scan) scan;
+  decltype(&dm_generic::scanBackward) scanBackward;
+};
+
+#define DM_TABLE(NS, NAME)                                                                                    \
+  Table {                                                                                                     \
+    NAME, NS::matmul, NS::conv2d, NS::conv2dBackwardInput, NS::conv2dBackwardWeight, NS::channelNorm,         \
+        NS::channelNormBackward, NS::scan, NS::scanBackward                                                   \
+  }
+
+const Table genericTable = DM_TABLE(dm_generic, "generic");
+const Table avx2Table = DM_TABLE(dm_avx2, "avx2");
+const Table avx512Table = DM_TABLE(dm_avx512, "avx512");
+
+bool cpuHasAvx2() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+  return false;
+#endif
+}
+
+bool cpuHasAvx512() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  return cpuHasAvx2() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+#else
+  return false;
+#endif
+}
+
+const Table* active = cpuHasAvx512() ? &avx512Table : cpuHasAvx2() ? &avx2Table : &genericTable;
+
+// Kernels share scratch memory and the thread pool: one call at a time per process.
+std::mutex callMutex;
+
+constexpr int kMaxThreads = 64;
+
+int hardwareThreads() {
+  unsigned h = std::thread::hardware_concurrency();
+  return h == 0 ? 1 : static_cast<int>(h);
+}
+
+class Args {
+ public:
+  Args(const Napi::CallbackInfo& info, const char* fn) : info_(info), fn_(fn) {}
+
+  [[noreturn]] void fail(const std::string& msg) const {
+    throw Napi::TypeError::New(info_.Env(), std::string("diffmamba_native.") + fn_ + ": " + msg);
+  }
+
+  int64_t integer(size_t i, const char* name, int64_t min = 0) const {
+    if (i >= info_.Length() || !info_[i].IsNumber()) fail(std::string(name) + " must be a number");
+    double v = info_[i].As<Napi::Number>().DoubleValue();
+    if (!(v >= static_cast<double>(min)) || v > 9.0e15 || v != static_cast<double>(static_cast<int64_t>(v)))
+      fail(std::string(name) + " must be an integer >= " + std::to_string(min));
+    return static_cast<int64_t>(v);
+  }
+
+  int int32(size_t i, const char* name, int64_t min = 0) const {
+    int64_t v = integer(i, name, min);
+    if (v > INT32_MAX) fail(std::string(name) + " is too large");
+    return static_cast<int>(v);
+  }
+
+  bool boolean(size_t i, const char* name) const {
+    if (i >= info_.Length() || !info_[i].IsBoolean()) fail(std::string(name) + " must be a boolean");
+    return info_[i].As<Napi::Boolean>().Value();
+  }
+
+  double number(size_t i, const char* name) const {
+    if (i >= info_.Length() || !info_[i].IsNumber()) fail(std::string(name) + " must be a number");
+    return info_[i].As<Napi::Number>().DoubleValue();
+  }
+
+  /** A Float32Array of at least `need` elements (null allowed when optional). */
+  const float* f32(size_t i, const char* name, int64_t need, bool optional = false) const {
+    if (i >= info_.Length()) fail(std::string(name) + " is missing");
+    Napi::Value v = info_[i];
+    if (optional && (v.IsNull() || v.IsUndefined())) return nullptr;
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+      fail(std::string(name) + " must be a Float32Array");
+    auto a = v.As<Napi::Float32Array>();
+    if (static_cast<int64_t>(a.ElementLength()) < need)
+      fail(std::string(name) + " has " + std::to_string(a.ElementLength()) + " elements, the call needs " +
+           std::to_string(need));
+    return a.Data();
+  }
+
+  int threads(size_t i) const {
+    int t = int32(i, "threads", 0);
+    if (t == 0) t = hardwareThreads();
+    return t > kMaxThreads ? kMaxThreads : t;
+  }
+
+ private:
+  const Napi::CallbackInfo& info_;
+  const char* fn_;
+};
+
+Napi::Float32Array out(Napi::Env env, int64_t len) { return Napi::Float32Array::New(env, static_cast<size_t>(len)); }
+
+// matmul(threads, a, b, batch, m, k, n, transA, transB, strideA, strideB)
+Napi::Value Matmul(const Napi::CallbackInfo& info) {
+  Args a(info, "matmul");
+  int nth = a.threads(0);
+  int batch = a.int32(3, "batch"), m = a.int32(4, "m"), k = a.int32(5, "k"), n = a.int32(6, "n");
+  bool ta = a.boolean(7, "transA"), tb = a.boolean(8, "transB");
+  int64_t sa = a.integer(9, "strideA"), sb = a.integer(10, "strideB");
+  int64_t needA = batch > 0 ? (batch - 1) * sa + static_cast<int64_t>(m) * k : 0;
+  int64_t needB = batch > 0 ? (batch - 1) * sb + static_cast<int64_t>(k) * n : 0;
+  const float* pa = a.f32(1, "a", needA);
+  const float* pb = a.f32(2, "b", needB);
+  auto c = out(info.Env(), static_cast<int64_t>(batch) * m * n);
+  std::lock_guard<std::mutex> lock(callMutex);
+  active->matmul(nth, pa, pb, c.Data(), batch, m, k, n, ta, tb, sa, sb);
+  return c;
+}
+
+DmConvShape convShape(const Args& a, size_t i) {
+  DmConvShape s{};
+  s.n = a.int32(i, "n");
+  s.c = a.int32(i + 1, "c", 1);
+  s.h = a.int32(i + 2, "h");
+  s.w = a.int32(i + 3, "w");
+  s.o = a.int32(i + 4, "o", 1);
+  s.kh = a.int32(i + 5, "kh", 1);
+  s.kw = a.int32(i + 6, "kw", 1);
+  s.padH = a.int32(i + 7, "padH");
+  s.padW = a.int32(i + 8, "padW");
+  s.groups = a.int32(i + 9, "groups", 1);
+  s.oh = a.int32(i + 10, "oh");
+  s.ow = a.int32(i + 11, "ow");
+  if (s.c % s.groups != 0 || s.o % s.groups != 0) a.fail("groups must divide c and o");
+  if (s.oh != s.h + 2 * s.padH - s.kh + 1 || s.ow != s.w + 2 * s.padW - s.kw + 1)
+    a.fail("oh/ow do not match h, w, kernel and padding");
+  return s;
+}
+
+int64_t xLen(const DmConvShape& s) { return static_cast<int64_t>(s.n) * s.c * s.h * s.w; }
+int64_t yLen(const DmConvShape& s) { return static_cast<int64_t>(s.n) * s.o * s.oh * s.ow; }
+int64_t wLen(const DmConvShape& s) { return static_cast<int64_t>(s.o) * (s.c / s.groups) * s.kh * s.kw; }
+
+// conv2d(threads, x, w, bias|null, n, c, h, w, o, kh, kw, padH, padW, groups, oh, ow)
+Napi::Value Conv2d(const Napi::CallbackInfo& info) {
+  Args a(info, "conv2d");
+  int nth = a.threads(0);
+  DmConvShape s = convShape(a, 4);
+  const float* x = a.f32(1, "x", xLen(s));
+  const float* w = a.f32(2, "w", wLen(s));
+  const float* bias = a.f32(3, "bias", s.o, true);
+  auto y = out(info.Env(), yLen(s));
+  std::lock_guard<std::mutex> lock(callMutex);
+  active->conv2d(nth, x, w, bias, y.Data(), s);
+  return y;
+}
+
+// conv2dBackwardInput(threads, gy, w, n, c, h, w, o, kh, kw, padH, padW, groups, oh, ow)
+Napi::Value Conv2dBackwardInput(const Napi::CallbackInfo& info) {
+  Args a(info, "conv2dBackwardInput");
+  int nth = a.threads(0);
+  DmConvShape s = convShape(a, 3);
+  const float* gy = a.f32(1, "gy", yLen(s));
+  const float* w = a.f32(2, "w", wLen(s));
+  auto gx = out(info.Env(), xLen(s));
+  std::lock_guard<std::mutex> lock(callMutex);
+  active->conv2dBackwardInput(nth, gy, w, gx.Data(), s);
+  return gx;
+}
+
+// conv2dBackwardWeight(threads, gy, x, n, c, h, w, o, kh, kw, padH, padW, groups, oh, ow)
+Napi::Value Conv2dBackwardWeight(const Napi::CallbackInfo& info) {
+  Args a(info, "conv2dBackwardWeight");
+  int nth = a.threads(0);
+  DmConvShape s = convShape(a, 3);
+  const float* gy = a.f32(1, "gy", yLen(s));
+  const float* x = a.f32(2, "x", xLen(s));
+  auto gw = out(info.Env(), wLen(s));
+  std::lock_guard<std::mutex> lock(callMutex);
+  active->conv2dBackwardWeight(nth, gy, x, gw.Data(), s);
+  return gw;
+}
+
+// channelNorm(threads, x, weight, bias|null, n, c, hw, eps, subtractMean) -> { y, mean, rstd }
+Napi::Value ChannelNorm(const Napi::CallbackInfo& info) {
+  Args a(info, "channelNorm");
+  int nth = a.threads(0);
+  int n = a.int32(4, "n"), c = a.int32(5, "c", 1);
+  int64_t hw = a.integer(6, "hw");
+  float eps = static_cast<float>(a.number(7, "eps"));
+  bool sub = a.boolean(8, "subtractMean");
+  const float* x = a.f32(1, "x", n * c * hw);
+  const float* w = a.f32(2, "weight", c);
+  const float* bias = a.f32(3, "bias", c, true);
+  Napi::Env env = info.Env();
+  auto y = out(env, n * c * hw), mean = out(env, n * hw), rstd = out(env, n * hw);
+  {
+    std::lock_guard<std::mutex> lock(callMutex);
+    active->channelNorm(nth, x, w, bias, y.Data(), mean.Data(), rstd.Data(), n, c, hw, eps, sub);
+  }
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("y", y);
+  r.Set("mean", mean);
+  r.Set("rstd", rstd);
+  return r;
+}
+
+// channelNormBackward(threads, gy, x, weight, mean, rstd, n, c, hw, subtractMean) -> { dx, dweight, dbias }
+Napi::Value ChannelNormBackward(const Napi::CallbackInfo& info) {
+  Args a(info, "channelNormBackward");
+  int nth = a.threads(0);
+  int n = a.int32(6, "n"), c = a.int32(7, "c", 1);
+  int64_t hw = a.integer(8, "hw");
+  bool sub = a.boolean(9, "subtractMean");
+  const float* gy = a.f32(1, "gy", n * c * hw);
+  const float* x = a.f32(2, "x", n * c * hw);
+  const float* w = a.f32(3, "weight", c);
+  const float* mean = a.f32(4, "mean", n * hw);
+  const float* rstd = a.f32(5, "rstd", n * hw);
+  Napi::Env env = info.Env();
+  auto dx = out(env, n * c * hw), dw = out(env, c), db = out(env, c);
+  {
+    std::lock_guard<std::mutex> lock(callMutex);
+    active->channelNormBackward(nth, gy, x, w, mean, rstd, dx.Data(), dw.Data(), db.Data(), n, c, hw, sub);
+  }
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("dx", dx);
+  r.Set("dweight", dw);
+  r.Set("dbias", db);
+  return r;
+}
+
+struct ScanCall {
+  DmScanShape s;
+  DmScanIn in;
+  int64_t ch, rows, bcLen, nChunks;
+};
+
+// (…, u, delta, A, B, C, D, deltaBias) at i0 … i0+6, then b, groups, d, n, L, chunk at i0+7 …
+ScanCall scanArgs(const Args& a, size_t i0) {
+  ScanCall r{};
+  size_t j = i0 + 7;
+  r.s.b = a.int32(j, "b");
+  r.s.groups = a.int32(j + 1, "groups", 1);
+  r.s.d = a.int32(j + 2, "d");
+  r.s.n = a.int32(j + 3, "n");
+  r.s.L = a.int32(j + 4, "L");
+  r.s.chunk = a.int32(j + 5, "chunk", 1);
+  r.ch = static_cast<int64_t>(r.s.groups) * r.s.d;
+  r.rows = r.s.b * r.ch * r.s.L;
+  r.bcLen = static_cast<int64_t>(r.s.b) * r.s.groups * r.s.n * r.s.L;
+  r.nChunks = (r.s.L + r.s.chunk - 1) / r.s.chunk;
+  r.in.u = a.f32(i0, "u", r.rows);
+  r.in.delta = a.f32(i0 + 1, "delta", r.rows);
+  r.in.A = a.f32(i0 + 2, "A", r.ch * r.s.n);
+  r.in.B = a.f32(i0 + 3, "B", r.bcLen);
+  r.in.C = a.f32(i0 + 4, "C", r.bcLen);
+  r.in.D = a.f32(i0 + 5, "D", r.ch);
+  r.in.deltaBias = a.f32(i0 + 6, "deltaBias", r.ch);
+  return r;
+}
+
+// scan(threads, u, delta, A, B, C, D, deltaBias, b, groups, d, n, L, chunk) -> { y, states }
+Napi::Value Scan(const Napi::CallbackInfo& info) {
+  Args a(info, "scan");
+  int nth = a.threads(0);
+  ScanCall c = scanArgs(a, 1);
+  Napi::Env env = info.Env();
+  auto y = out(env, c.rows);
+  auto states = out(env, c.s.b * c.ch * c.nChunks * c.s.n);
+  {
+    std::lock_guard<std::mutex> lock(callMutex);
+    active->scan(nth, c.in, y.Data(), states.Data(), c.s);
+  }
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("y", y);
+  r.Set("states", states);
+  return r;
+}
+
+// scanBackward(threads, u, delta, A, B, C, D, deltaBias, b, groups, d, n, L, chunk, states, gy) -> grads
+Napi::Value ScanBackward(const Napi::CallbackInfo& info) {
+  Args a(info, "scanBackward");
+  int nth = a.threads(0);
+  ScanCall c = scanArgs(a, 1);
+  const float* states = a.f32(14, "states", c.s.b * c.ch * c.nChunks * c.s.n);
+  const float* gy = a.f32(15, "gy", c.rows);
+  Napi::Env env = info.Env();
+  auto du = out(env, c.rows), ddelta = out(env, c.rows), dA = out(env, c.ch * c.s.n), dB = out(env, c.bcLen),
+       dC = out(env, c.bcLen), dD = out(env, c.ch), dDeltaBias = out(env, c.ch);
+  DmScanGrads g{du.Data(), ddelta.Data(), dA.Data(), dB.Data(), dC.Data(), dD.Data(), dDeltaBias.Data()};
+  {
+    std::lock_guard<std::mutex> lock(callMutex);
+    active->scanBackward(nth, c.in, states, gy, g, c.s);
+  }
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("du", du);
+  r.Set("ddelta", ddelta);
+  r.Set("dA", dA);
+  r.Set("dB", dB);
+  r.Set("dC", dC);
+  r.Set("dD", dD);
+  r.Set("dDeltaBias", dDeltaBias);
+  return r;
+}
+
+// isa() -> 'avx512' | 'avx2' | 'generic'; setIsa(name) -> boolean (false when the CPU lacks it). For tests.
+Napi::Value Isa(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), active->isa); }
+
+Napi::Value SetIsa(const Napi::CallbackInfo& info) {
+  std::string want = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  std::lock_guard<std::mutex> lock(callMutex);
+  if (want == "generic") {
+    active = &genericTable;
+    return Napi::Boolean::New(info.Env(), true);
+  }
+  if (want == "avx2" && cpuHasAvx2()) {
+    active = &avx2Table;
+    return Napi::Boolean::New(info.Env(), true);
+  }
+  if (want == "avx512" && cpuHasAvx512()) {
+    active = &avx512Table;
+    return Napi::Boolean::New(info.Env(), true);
+  }
+  return Napi::Boolean::New(info.Env(), false);
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("matmul", Napi::Function::New(env, Matmul, "matmul"));
+  exports.Set("conv2d", Napi::Function::New(env, Conv2d, "conv2d"));
+  exports.Set("conv2dBackwardInput", Napi::Function::New(env, Conv2dBackwardInput, "conv2dBackwardInput"));
+  exports.Set("conv2dBackwardWeight", Napi::Function::New(env, Conv2dBackwardWeight, "conv2dBackwardWeight"));
+  exports.Set("channelNorm", Napi::Function::New(env, ChannelNorm, "channelNorm"));
+  exports.Set("channelNormBackward", Napi::Function::New(env, ChannelNormBackward, "channelNormBackward"));
+  exports.Set("scan", Napi::Function::New(env, Scan, "scan"));
+  exports.Set("scanBackward", Napi::Function::New(env, ScanBackward, "scanBackward"));
+  exports.Set("isa", Napi::Function::New(env, Isa, "isa"));
+  exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));
+  exports.Set("hardwareThreads", Napi::Number::New(env, hardwareThreads()));
+  exports.Set("maxThreads", Napi::Number::New(env, kMaxThreads));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(diffmamba_native, Init)

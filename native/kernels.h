@@ -1,0 +1,42 @@
+// The flat kernel list, over plain buffers and sizes. Declared once per instruction set:
+// kernels_impl.inc is compiled three times (kernels_generic.cc, kernels_avx2.cc,
+// kernels_avx512.cc) into the namespaces dm_generic, dm_avx2 and dm_avx512; addon.cc picks one at load time from the CPU.
+#pragma once
+#include <cstdint>
+
+struct DmConvShape {
+  int n, c, h, w, o, kh, kw, padH, padW, groups, oh, ow;
+};
+
+struct DmScanShape {
+  int b, groups, d, n, L, chunk;
+};
+
+struct DmScanIn {
+  const float *u, *delta, *A, *B, *C, *D, *deltaBias;
+};
+
+struct DmScanGrads {
+  float *du, *ddelta, *dA, *dB, *dC, *dD, *dDeltaBias;
+};
+
+#define DM_DECLARE_KERNELS(NS)                                                                              \
+  namespace NS {                                                                                            \
+  void matmul(int nth, const float* a, const float* b, float* c, int batch, int m, int k, int n, bool transA, \
+              bool transB, int64_t strideA, int64_t strideB);                                               \
+  void conv2d(int nth, const float* x, const float* w, const float* bias, float* y, const DmConvShape& s);   \
+  void conv2dBackwardInput(int nth, const float* gy, const float* w, float* gx, const DmConvShape& s);       \
+  void conv2dBackwardWeight(int nth, const float* gy, const float* x, float* gw, const DmConvShape& s);      \
+  void channelNorm(int nth, const float* x, const float* w, const float* bias, float* y, float* mean,        \
+                   float* rstd, int n, int c, int64_t hw, float eps, bool subtractMean);                    \
+  void channelNormBackward(int nth, const float* gy, const float* x, const float* w, const float* mean,     \
+                           const float* rstd, float* dx, float* dw, float* db, int n, int c, int64_t hw,    \
+                           bool subtractMean);                                                              \
+  void scan(int nth, const DmScanIn& in, float* y, float* states, const DmScanShape& s);                     \
+  void scanBackward(int nth, const DmScanIn& in, const float* states, const float* gy, const DmScanGrads& g, \
+                    const DmScanShape& s);                                                                  \
+  }
+
+DM_DECLARE_KERNELS(dm_generic)
+DM_DECLARE_KERNELS(dm_avx2)
+DM_DECLARE_KERNELS(dm_avx512)

@@ -1,0 +1,18 @@
+// The one place that holds the threading policy: a persistent pool of std::threads and
+// per-thread scratch memory. C-style so the ISA-specific kernel translation units need
+// no C++ standard-library templates (see kernels_impl.inc).
+#pragma once
+#include <cstddef>
+
+extern "C" {
+/** A task body: runs once per thread with (ith, nth), like ggml. */
+typedef void (*dm_task_fn)(void* ctx, int ith, int nth);
+/** Runs fn(ctx, i, nth) for i in [0, nth) on the calling thread plus nth-1 pool workers, and waits. */
+void dm_parallel(int nth, dm_task_fn fn, void* ctx);
+/** Grow-only, 64-byte aligned scratch memory keyed by slot (< DM_SCRATCH_SLOTS). Contents are undefined. */
+void* dm_scratch(int slot, size_t bytes);
+}
+
+#define DM_SCRATCH_SLOTS 1024
+/** Slot of scratch buffer `kind` (< 8) of thread `ith`. */
+#define DM_THREAD_SLOT(ith, kind) (8 + (ith) * 8 + (kind))

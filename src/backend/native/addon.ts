@@ -1,0 +1,86 @@
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+/** The raw functions of build/Release/diffmamba_native.node (native/addon.cc): positional arguments. */
+export interface NativeAddon {
+  matmul(
+    threads: number, a: Float32Array, b: Float32Array,
+    batch: number, m: number, k: number, n: number,
+    transA: boolean, transB: boolean, strideA: number, strideB: number,
+  ): Float32Array;
+  conv2d(
+    threads: number, x: Float32Array, w: Float32Array, bias: Float32Array | null,
+    n: number, c: number, h: number, wd: number, o: number, kh: number, kw: number,
+    padH: number, padW: number, groups: number, oh: number, ow: number,
+  ): Float32Array;
+  conv2dBackwardInput(
+    threads: number, gy: Float32Array, w: Float32Array,
+    n: number, c: number, h: number, wd: number, o: number, kh: number, kw: number,
+    padH: number, padW: number, groups: number, oh: number, ow: number,
+  ): Float32Array;
+  conv2dBackwardWeight(
+    threads: number, gy: Float32Array, x: Float32Array,
+    n: number, c: number, h: number, wd: number, o: number, kh: number, kw: number,
+    padH: number, padW: number, groups: number, oh: number, ow: number,
+  ): Float32Array;
+  channelNorm(
+    threads: number, x: Float32Array, weight: Float32Array, bias: Float32Array | null,
+    n: number, c: number, hw: number, eps: number, subtractMean: boolean,
+  ): { y: Float32Array; mean: Float32Array; rstd: Float32Array };
+  channelNormBackward(
+    threads: number, gy: Float32Array, x: Float32Array, weight: Float32Array, mean: Float32Array, rstd: Float32Array,
+    n: number, c: number, hw: number, subtractMean: boolean,
+  ): { dx: Float32Array; dweight: Float32Array; dbias: Float32Array };
+  scan(
+    threads: number, u: Float32Array, delta: Float32Array, A: Float32Array, B: Float32Array, C: Float32Array,
+    D: Float32Array, deltaBias: Float32Array,
+    b: number, groups: number, d: number, n: number, L: number, chunk: number,
+  ): { y: Float32Array; states: Float32Array };
+  scanBackward(
+    threads: number, u: Float32Array, delta: Float32Array, A: Float32Array, B: Float32Array, C: Float32Array,
+    D: Float32Array, deltaBias: Float32Array,
+    b: number, groups: number, d: number, n: number, L: number, chunk: number,
+    states: Float32Array, gy: Float32Array,
+  ): {
+    du: Float32Array; ddelta: Float32Array; dA: Float32Array; dB: Float32Array;
+    dC: Float32Array; dD: Float32Array; dDeltaBias: Float32Array;
+  };
+  /** The instruction set the kernels run with: 'avx512', 'avx2' or 'generic'. */
+  isa(): string;
+  /** Switches the instruction set (tests compare both); false when the CPU lacks it. */
+  setIsa(name: 'avx512' | 'avx2' | 'generic'): boolean;
+  readonly hardwareThreads: number;
+  readonly maxThreads: number;
+}
+
+/** Where node-gyp puts the addon, from dist/src/backend/native/. */
+export function addonPath(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return join(here, '..', '..', '..', '..', 'build', 'Release', 'diffmamba_native.node');
+}
+
+let cached: NativeAddon | string | undefined;
+
+/** Loads the C++ addon once, or returns the reason it is unavailable. */
+export function loadNativeAddon(): NativeAddon | string {
+  if (cached !== undefined) return cached;
+  const path = addonPath();
+  if (!existsSync(path)) {
+    cached = `the native addon was not built (${path} is missing; run \`npm install\` or \`node scripts/build-native.mjs\`)`;
+    return cached;
+  }
+  try {
+    const require = createRequire(import.meta.url);
+    const addon = require(path) as Partial<NativeAddon>;
+    if (typeof addon.matmul !== 'function' || typeof addon.scanBackward !== 'function') {
+      cached = `the native addon at ${path} is out of date (rebuild it with \`node scripts/build-native.mjs\`)`;
+    } else {
+      cached = addon as NativeAddon;
+    }
+  } catch (err) {
+    cached = `the native addon failed to load: ${(err as Error).message}`;
+  }
+  return cached;
+}

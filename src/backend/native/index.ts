@@ -1,0 +1,57 @@
+import { availableParallelism } from 'node:os';
+import type {
+  ChannelNormArgs, Conv2dArgs, Kernels, MatmulArgs, ScanArgs, ScanGrads, ScanInputs,
+} from '../kernels.js';
+import { loadNativeAddon, type NativeAddon } from './addon.js';
+
+export { addonPath, loadNativeAddon, type NativeAddon } from './addon.js';
+
+/**
+ * Threads the native kernels use: DIFF_MAMBA_THREADS when set to a positive integer, else
+ * every core (os.availableParallelism()).
+ */
+export function defaultThreadCount(): number {
+  const env = process.env.DIFF_MAMBA_THREADS;
+  if (env !== undefined && env.trim() !== '') {
+    const t = Number(env);
+    if (!Number.isInteger(t) || t < 1) throw new Error(`DIFF_MAMBA_THREADS must be a positive integer, got '${env}'`);
+    return t;
+  }
+  return availableParallelism();
+}
+
+/** The C++ kernels behind the `Kernels` interface, with a fixed thread count. */
+export function createNativeKernels(addon: NativeAddon, threads: number = defaultThreadCount()): Kernels {
+  const t = Math.max(1, Math.min(addon.maxThreads, Math.floor(threads)));
+  const conv = (a: Conv2dArgs) =>
+    [a.n, a.c, a.h, a.w, a.o, a.kh, a.kw, a.padH, a.padW, a.groups, a.oh, a.ow] as const;
+  const scanIn = (i: ScanInputs) => [i.u, i.delta, i.A, i.B, i.C, i.D, i.deltaBias] as const;
+  const scanShape = (a: ScanArgs) => [a.b, a.groups, a.d, a.n, a.L, a.chunk] as const;
+  return {
+    name: 'native',
+    threads: t,
+    matmul: (a: Float32Array, b: Float32Array, m: MatmulArgs) =>
+      addon.matmul(t, a, b, m.batch, m.m, m.k, m.n, m.transA, m.transB, m.strideA, m.strideB),
+    conv2d: (x, w, bias, a) => addon.conv2d(t, x, w, bias, ...conv(a)),
+    conv2dBackwardInput: (gy, w, a) => addon.conv2dBackwardInput(t, gy, w, ...conv(a)),
+    conv2dBackwardWeight: (gy, x, a) => addon.conv2dBackwardWeight(t, gy, x, ...conv(a)),
+    channelNorm: (x, weight, bias, a: ChannelNormArgs) =>
+      addon.channelNorm(t, x, weight, bias, a.n, a.c, a.hw, a.eps, a.subtractMean),
+    channelNormBackward: (gy, x, weight, mean, rstd, a: ChannelNormArgs) =>
+      addon.channelNormBackward(t, gy, x, weight, mean, rstd, a.n, a.c, a.hw, a.subtractMean),
+    scan: (inputs: ScanInputs, a: ScanArgs) => addon.scan(t, ...scanIn(inputs), ...scanShape(a)),
+    scanBackward: (inputs: ScanInputs, states: Float32Array, gy: Float32Array, a: ScanArgs): ScanGrads =>
+      addon.scanBackward(t, ...scanIn(inputs), ...scanShape(a), states, gy),
+  };
+}
+
+/** Loads the C++ kernels (threads: DIFF_MAMBA_THREADS or every core), or returns why they are unavailable. */
+export function loadNativeKernels(threads?: number): Kernels | string {
+  const addon = loadNativeAddon();
+  if (typeof addon === 'string') return addon;
+  try {
+    return createNativeKernels(addon, threads ?? defaultThreadCount());
+  } catch (err) {
+    return (err as Error).message;
+  }
+}

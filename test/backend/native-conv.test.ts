@@ -1,0 +1,56 @@
+import { test } from 'node:test';
+import { jsKernels } from '../../src/backend/js/index.js';
+import { createNativeKernels } from '../../src/backend/native/index.js';
+import type { Conv2dArgs } from '../../src/backend/kernels.js';
+import { addon, assertClose, forEachIsa, rand, skipReason } from './native-helpers.js';
+
+function shape(n: number, c: number, h: number, w: number, o: number, kh: number, kw: number,
+  padH: number, padW: number, groups: number): Conv2dArgs {
+  return { n, c, h, w, o, kh, kw, padH, padW, groups, oh: h + 2 * padH - kh + 1, ow: w + 2 * padW - kw + 1 };
+}
+
+function check(a: Conv2dArgs, seed: number, withBias = true): void {
+  const x = rand(a.n * a.c * a.h * a.w, seed);
+  const w = rand(a.o * (a.c / a.groups) * a.kh * a.kw, seed + 1);
+  const bias = withBias ? rand(a.o, seed + 2) : null;
+  const gy = rand(a.n * a.o * a.oh * a.ow, seed + 3);
+  const y = jsKernels.conv2d(x, w, bias, a);
+  const gx = jsKernels.conv2dBackwardInput(gy, w, a);
+  const gw = jsKernels.conv2dBackwardWeight(gy, x, a);
+  forEachIsa((isa) => {
+    for (const threads of [1, 2, 3]) {
+      const k = createNativeKernels(addon(), threads);
+      const what = `${JSON.stringify(a)} ${isa} threads=${threads}`;
+      assertClose(k.conv2d(x, w, bias, a), y, 1e-5, `conv2d ${what}`);
+      assertClose(k.conv2dBackwardInput(gy, w, a), gx, 1e-5, `conv2dBackwardInput ${what}`);
+      assertClose(k.conv2dBackwardWeight(gy, x, a), gw, 1e-5, `conv2dBackwardWeight ${what}`);
+    }
+  });
+}
+
+test('native conv2d (groups 1): kernels 1×1 / 3×3 / rectangular, padding 0 / 1 / 2', { skip: skipReason }, () => {
+  let seed = 1;
+  for (const [kh, kw] of [[1, 1], [3, 3], [1, 3], [3, 2], [5, 5]])
+    for (const pad of [0, 1, 2]) {
+      if (kh + 2 * pad - 1 > 7 + 2 * pad - 1) continue;
+      check(shape(2, 5, 7, 9, 6, kh, kw, pad, pad, 1), seed++);
+    }
+  check(shape(1, 3, 1, 1, 2, 1, 1, 0, 0, 1), seed++);
+  check(shape(1, 1, 1, 1, 1, 3, 3, 1, 1, 1), seed++, false);
+  check(shape(1, 4, 5, 17, 7, 3, 3, 0, 1, 1), seed++, false);
+  check(shape(2, 3, 20, 33, 19, 3, 3, 1, 1, 1), seed++);
+  check(shape(1, 48, 16, 16, 48, 3, 3, 1, 1, 1), seed++);
+  check(shape(1, 48, 16, 16, 254, 1, 1, 0, 0, 1), seed++);
+});
+
+test('native conv2d: groups 2 and depthwise', { skip: skipReason }, () => {
+  let seed = 100;
+  check(shape(2, 4, 6, 7, 6, 3, 3, 1, 1, 2), seed++);
+  check(shape(1, 6, 5, 5, 4, 1, 1, 0, 0, 2), seed++, false);
+  check(shape(1, 6, 9, 8, 6, 3, 1, 2, 0, 2), seed++);
+  for (const pad of [0, 1, 2]) check(shape(2, 5, 7, 9, 5, 3, 3, pad, pad, 5), seed++);
+  check(shape(1, 3, 6, 5, 3, 2, 3, 0, 2, 3), seed++, false);
+  check(shape(1, 8, 1, 1, 8, 1, 1, 0, 0, 8), seed++);
+  check(shape(1, 254, 12, 12, 254, 3, 3, 1, 1, 254), seed++);
+  check(shape(1, 4, 5, 5, 8, 3, 3, 1, 1, 4), seed++); // channel multiplier 2
+});

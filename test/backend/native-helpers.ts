@@ -1,0 +1,65 @@
+import { loadNativeAddon, type NativeAddon } from '../../src/backend/native/index.js';
+
+/** The addon, or the reason to skip native tests. */
+export const addonOrReason: NativeAddon | string = loadNativeAddon();
+export const skipReason: string | false =
+  typeof addonOrReason === 'string' ? `native kernels unavailable: ${addonOrReason}` : false;
+export function addon(): NativeAddon {
+  if (typeof addonOrReason === 'string') throw new Error(addonOrReason);
+  return addonOrReason;
+}
+
+/** Instruction sets this CPU can run (the portable one always). */
+type Isa = 'avx512' | 'avx2' | 'generic';
+
+export function isas(): Isa[] {
+  const a = addon();
+  const original = a.isa() as Isa;
+  const out = (['avx512', 'avx2'] as const).filter((isa) => a.setIsa(isa)) as Isa[];
+  out.push('generic');
+  a.setIsa(original);
+  return out;
+}
+
+/** Runs fn under each instruction set, restoring the original one after. */
+export function forEachIsa(fn: (isa: string) => void): void {
+  const a = addon();
+  const original = a.isa() as Isa;
+  try {
+    for (const isa of isas()) {
+      a.setIsa(isa);
+      fn(isa);
+    }
+  } finally {
+    a.setIsa(original);
+  }
+}
+
+/** Deterministic uniform numbers in [lo, hi). */
+export function rand(len: number, seed: number, lo = -1, hi = 1): Float32Array {
+  let s = (seed * 2654435761) >>> 0 || 1;
+  const out = new Float32Array(len);
+  for (let i = 0; i < len; i++) {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    out[i] = lo + ((s >>> 8) / 16777216) * (hi - lo);
+  }
+  return out;
+}
+
+/** Fails unless |got − want| ≤ rtol·max(1, max|want|) everywhere (a float32 tolerance scaled to the data). */
+export function assertClose(got: Float32Array, want: Float32Array, rtol: number, what: string): void {
+  if (got.length !== want.length) throw new Error(`${what}: length ${got.length} != ${want.length}`);
+  let scale = 1;
+  for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]));
+  const tol = rtol * scale;
+  for (let i = 0; i < want.length; i++) {
+    const d = Math.abs(got[i] - want[i]);
+    if (!(d <= tol)) {
+      throw new Error(`${what}: element ${i} is ${got[i]}, want ${want[i]} (|diff| ${d} > ${tol})`);
+    }
+  }
+}

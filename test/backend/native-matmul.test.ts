@@ -1,0 +1,50 @@
+import { test } from 'node:test';
+import { jsKernels } from '../../src/backend/js/index.js';
+import { createNativeKernels } from '../../src/backend/native/index.js';
+import type { MatmulArgs } from '../../src/backend/kernels.js';
+import { addon, assertClose, forEachIsa, rand, skipReason } from './native-helpers.js';
+
+function check(args: MatmulArgs, seed: number): void {
+  const { batch, m, k, n, strideA, strideB } = args;
+  const lenA = strideA === 0 ? m * k : batch * m * k;
+  const lenB = strideB === 0 ? k * n : batch * k * n;
+  const a = rand(lenA, seed);
+  const b = rand(lenB, seed + 1);
+  const want = jsKernels.matmul(a, b, args);
+  forEachIsa((isa) => {
+    for (const threads of [1, 2, 3]) {
+      const got = createNativeKernels(addon(), threads).matmul(a, b, args);
+      assertClose(got, want, 1e-5, `matmul ${JSON.stringify(args)} ${isa} threads=${threads}`);
+    }
+  });
+}
+
+test('native matmul matches js on odd sizes and both transposes', { skip: skipReason }, () => {
+  let seed = 1;
+  for (const m of [1, 7, 33, 65])
+    for (const k of [1, 7, 33, 300])
+      for (const n of [1, 7, 33, 65])
+        for (const transA of [false, true])
+          for (const transB of [false, true])
+            check({ batch: 1, m, k, n, transA, transB, strideA: m * k, strideB: k * n }, seed++);
+});
+
+test('native matmul: batches, stride-0 broadcast, large blocked shapes', { skip: skipReason }, () => {
+  check({ batch: 3, m: 13, k: 9, n: 21, transA: false, transB: false, strideA: 0, strideB: 9 * 21 }, 7);
+  check({ batch: 3, m: 13, k: 9, n: 21, transA: true, transB: true, strideA: 13 * 9, strideB: 0 }, 8);
+  check({ batch: 4, m: 1, k: 1, n: 1, transA: false, transB: false, strideA: 1, strideB: 0 }, 9);
+  check({ batch: 1, m: 300, k: 48, n: 192, transA: false, transB: true, strideA: 300 * 48, strideB: 48 * 192 }, 10);
+  check({ batch: 2, m: 100, k: 600, n: 1100, transA: false, transB: false, strideA: 0, strideB: 600 * 1100 }, 11);
+  check({ batch: 1, m: 0, k: 5, n: 3, transA: false, transB: false, strideA: 0, strideB: 15 }, 12);
+  check({ batch: 1, m: 4, k: 0, n: 3, transA: false, transB: false, strideA: 0, strideB: 0 }, 13);
+});
+
+test('native matmul rejects arrays shorter than the sizes', { skip: skipReason }, async () => {
+  const { throws } = await import('node:assert/strict');
+  throws(
+    () => addon().matmul(1, new Float32Array(5), new Float32Array(6), 1, 2, 3, 2, false, false, 6, 6),
+    /a has 5 elements, the call needs 6/,
+  );
+  throws(() => addon().matmul(1, new Float64Array(6) as unknown as Float32Array, new Float32Array(6),
+    1, 2, 3, 2, false, false, 6, 6), /Float32Array/);
+});
