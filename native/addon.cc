@@ -23,12 +23,19 @@ struct Table {
   decltype(&dm_generic::channelNormBackward) channelNormBackward;
   decltype(&dm_generic::scan) scan;
   decltype(&dm_generic::scanBackward) scanBackward;
+  decltype(&dm_generic::unary) unary;
+  decltype(&dm_generic::unaryBackward) unaryBackward;
+  decltype(&dm_generic::gate) gate;
+  decltype(&dm_generic::gateBackward) gateBackward;
+  decltype(&dm_generic::ss2dGather) ss2dGather;
+  decltype(&dm_generic::ss2dMerge) ss2dMerge;
 };
 
 #define DM_TABLE(NS, NAME)                                                                                    \
   Table {                                                                                                     \
     NAME, NS::matmul, NS::conv2d, NS::conv2dBackwardInput, NS::conv2dBackwardWeight, NS::channelNorm,         \
-        NS::channelNormBackward, NS::scan, NS::scanBackward                                                   \
+        NS::channelNormBackward, NS::scan, NS::scanBackward, NS::unary, NS::unaryBackward, NS::gate,          \
+        NS::gateBackward, NS::ss2dGather, NS::ss2dMerge                                                       \
   }
 
 const Table genericTable = DM_TABLE(dm_generic, "generic");
@@ -328,6 +335,122 @@ Napi::Value ScanBackward(const Napi::CallbackInfo& info) {
   return r;
 }
 
+constexpr int kUnaryOps = 5;
+
+// unary(threads, op, x) -> y
+Napi::Value Unary(const Napi::CallbackInfo& info) {
+  Args a(info, "unary");
+  int nth = a.threads(0);
+  int op = a.int32(1, "op");
+  if (op >= kUnaryOps) a.fail("unknown op");
+  if (info.Length() < 3 || !info[2].IsTypedArray()) a.fail("x must be a Float32Array");
+  int64_t len = static_cast<int64_t>(info[2].As<Napi::TypedArray>().ElementLength());
+  const float* x = a.f32(2, "x", len);
+  auto y = out(info.Env(), len);
+  std::lock_guard<std::mutex> lock(callMutex);
+  active->unary(nth, op, x, y.Data(), len);
+  return y;
+}
+
+// unaryBackward(threads, op, x, y|null, gy) -> gx
+Napi::Value UnaryBackward(const Napi::CallbackInfo& info) {
+  Args a(info, "unaryBackward");
+  int nth = a.threads(0);
+  int op = a.int32(1, "op");
+  if (op >= kUnaryOps) a.fail("unknown op");
+  if (info.Length() < 5 || !info[4].IsTypedArray()) a.fail("gy must be a Float32Array");
+  int64_t len = static_cast<int64_t>(info[4].As<Napi::TypedArray>().ElementLength());
+  const float* x = a.f32(2, "x", len);
+  const float* y = a.f32(3, "y", len, true);
+  const float* gy = a.f32(4, "gy", len);
+  auto gx = out(info.Env(), len);
+  std::lock_guard<std::mutex> lock(callMutex);
+  active->unaryBackward(nth, op, x, y, gy, gx.Data(), len);
+  return gx;
+}
+
+struct GateCall {
+  int op;
+  int64_t rows, len, sa, sb;
+  const float *a, *b;
+};
+
+// (op, a, b, rows, len, strideA, strideB) at i0 … i0+6
+GateCall gateArgs(const Args& a, size_t i0) {
+  GateCall g{};
+  g.op = a.int32(i0, "op");
+  if (g.op >= kUnaryOps) a.fail("unknown op");
+  g.rows = a.integer(i0 + 3, "rows");
+  g.len = a.integer(i0 + 4, "len");
+  g.sa = a.integer(i0 + 5, "strideA");
+  g.sb = a.integer(i0 + 6, "strideB");
+  if (g.rows > 1 && (g.sa < g.len || g.sb < g.len)) a.fail("strides must be at least len");
+  int64_t needA = g.rows > 0 ? (g.rows - 1) * g.sa + g.len : 0;
+  int64_t needB = g.rows > 0 ? (g.rows - 1) * g.sb + g.len : 0;
+  g.a = a.f32(i0 + 1, "a", needA);
+  g.b = a.f32(i0 + 2, "b", needB);
+  return g;
+}
+
+// gate(threads, op, a, b, rows, len, strideA, strideB) -> y (rows·len) = act(a)·b
+Napi::Value Gate(const Napi::CallbackInfo& info) {
+  Args a(info, "gate");
+  int nth = a.threads(0);
+  GateCall g = gateArgs(a, 1);
+  auto y = out(info.Env(), g.rows * g.len);
+  std::lock_guard<std::mutex> lock(callMutex);
+  active->gate(nth, g.op, g.a, g.b, y.Data(), g.rows, g.len, g.sa, g.sb);
+  return y;
+}
+
+// gateBackward(threads, op, a, b, rows, len, strideA, strideB, gy, packed) -> { da, db }
+// packed: one array dx (rows, 2·len) with da in the first half of each row and db in the second.
+Napi::Value GateBackward(const Napi::CallbackInfo& info) {
+  Args a(info, "gateBackward");
+  int nth = a.threads(0);
+  GateCall g = gateArgs(a, 1);
+  const float* gy = a.f32(8, "gy", g.rows * g.len);
+  bool packed = a.boolean(9, "packed");
+  Napi::Env env = info.Env();
+  Napi::Object r = Napi::Object::New(env);
+  if (packed) {
+    auto dx = out(env, 2 * g.rows * g.len);
+    {
+      std::lock_guard<std::mutex> lock(callMutex);
+      active->gateBackward(nth, g.op, g.a, g.b, gy, dx.Data(), dx.Data() + g.len, g.rows, g.len, g.sa, g.sb,
+                           2 * g.len, 2 * g.len);
+    }
+    r.Set("dx", dx);
+  } else {
+    auto da = out(env, g.rows * g.len), db = out(env, g.rows * g.len);
+    {
+      std::lock_guard<std::mutex> lock(callMutex);
+      active->gateBackward(nth, g.op, g.a, g.b, gy, da.Data(), db.Data(), g.rows, g.len, g.sa, g.sb, g.len, g.len);
+    }
+    r.Set("da", da);
+    r.Set("db", db);
+  }
+  return r;
+}
+
+// ss2dGather(threads, x, b, c, h, w) -> (b, 4c, h·w); ss2dMerge(threads, ys, b, c, h, w) -> (b, c, h, w)
+Napi::Value Ss2d(const Napi::CallbackInfo& info, bool gather) {
+  Args a(info, gather ? "ss2dGather" : "ss2dMerge");
+  int nth = a.threads(0);
+  int b = a.int32(2, "b"), c = a.int32(3, "c"), h = a.int32(4, "h"), w = a.int32(5, "w");
+  int64_t plane = static_cast<int64_t>(b) * c * h * w;
+  const float* x = a.f32(1, gather ? "x" : "ys", gather ? plane : 4 * plane);
+  auto y = out(info.Env(), gather ? 4 * plane : plane);
+  std::lock_guard<std::mutex> lock(callMutex);
+  if (gather)
+    active->ss2dGather(nth, x, y.Data(), b, c, h, w);
+  else
+    active->ss2dMerge(nth, x, y.Data(), b, c, h, w);
+  return y;
+}
+Napi::Value Ss2dGather(const Napi::CallbackInfo& info) { return Ss2d(info, true); }
+Napi::Value Ss2dMerge(const Napi::CallbackInfo& info) { return Ss2d(info, false); }
+
 // isa() -> 'avx512' | 'avx2' | 'generic'; setIsa(name) -> boolean (false when the CPU lacks it). For tests.
 Napi::Value Isa(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), active->isa); }
 
@@ -358,6 +481,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("channelNormBackward", Napi::Function::New(env, ChannelNormBackward, "channelNormBackward"));
   exports.Set("scan", Napi::Function::New(env, Scan, "scan"));
   exports.Set("scanBackward", Napi::Function::New(env, ScanBackward, "scanBackward"));
+  exports.Set("unary", Napi::Function::New(env, Unary, "unary"));
+  exports.Set("unaryBackward", Napi::Function::New(env, UnaryBackward, "unaryBackward"));
+  exports.Set("gate", Napi::Function::New(env, Gate, "gate"));
+  exports.Set("gateBackward", Napi::Function::New(env, GateBackward, "gateBackward"));
+  exports.Set("ss2dGather", Napi::Function::New(env, Ss2dGather, "ss2dGather"));
+  exports.Set("ss2dMerge", Napi::Function::New(env, Ss2dMerge, "ss2dMerge"));
   exports.Set("isa", Napi::Function::New(env, Isa, "isa"));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));
   exports.Set("hardwareThreads", Napi::Number::New(env, hardwareThreads()));

@@ -35,6 +35,15 @@ struct DmScanGrads {
   void scan(int nth, const DmScanIn& in, float* y, float* states, const DmScanShape& s);                     \
   void scanBackward(int nth, const DmScanIn& in, const float* states, const float* gy, const DmScanGrads& g, \
                     const DmScanShape& s);                                                                  \
+  void unary(int nth, int op, const float* x, float* y, int64_t len);                                       \
+  void unaryBackward(int nth, int op, const float* x, const float* y, const float* gy, float* gx, int64_t len); \
+  void gate(int nth, int op, const float* a, const float* b, float* y, int64_t rows, int64_t len,            \
+            int64_t strideA, int64_t strideB);                                                              \
+  void gateBackward(int nth, int op, const float* a, const float* b, const float* gy, float* da, float* db,   \
+                    int64_t rows, int64_t len, int64_t strideA, int64_t strideB, int64_t strideDa,           \
+                    int64_t strideDb);                                                                      \
+  void ss2dGather(int nth, const float* x, float* out, int b, int c, int h, int w);                          \
+  void ss2dMerge(int nth, const float* ys, float* out, int b, int c, int h, int w);                          \
   }
 
 DM_DECLARE_KERNELS(dm_generic)

@@ -84,6 +84,29 @@ export interface ScanGrads {
   dDeltaBias: Float32Array;
 }
 
+/** Activations with elementwise kernels; the index in this list is the native op id. */
+export const UNARY_OPS = ['exp', 'sigmoid', 'softplus', 'silu', 'gelu'] as const;
+export type UnaryOp = (typeof UNARY_OPS)[number];
+
+/**
+ * A gate y = act(a)·b over `rows` rows of `len` elements: row r of a starts at r·strideA,
+ * of b at r·strideB (strides ≥ len, or anything when rows ≤ 1); y is dense (rows, len).
+ */
+export interface GateArgs {
+  rows: number;
+  len: number;
+  strideA: number;
+  strideB: number;
+}
+
+/** An NCHW feature map's sizes, for the SS2D direction gather/merge. */
+export interface Ss2dArgs {
+  b: number;
+  c: number;
+  h: number;
+  w: number;
+}
+
 export interface Kernels {
   readonly name: 'js' | 'native';
   /** Threads the backend uses (1 for js). */
@@ -116,4 +139,24 @@ export interface Kernels {
   /** y (b, K·d, L) and the saved states (b, K·d, ceil(L/chunk), n): h after each chunk's last step. */
   scan(inputs: ScanInputs, args: ScanArgs): { y: Float32Array; states: Float32Array };
   scanBackward(inputs: ScanInputs, states: Float32Array, gy: Float32Array, args: ScanArgs): ScanGrads;
+
+  /** y = act(x) elementwise (softplus: threshold 20; gelu: exact erf). */
+  unary(op: UnaryOp, x: Float32Array): Float32Array;
+  /** gx = gy · act'(x); y = act(x) when the caller kept it (else null: recomputed where needed). */
+  unaryBackward(op: UnaryOp, x: Float32Array, y: Float32Array | null, gy: Float32Array): Float32Array;
+
+  /** y (rows, len) = act(a)·b, see GateArgs. */
+  gate(op: UnaryOp, a: Float32Array, b: Float32Array, args: GateArgs): Float32Array;
+  /** da = gy·b·act'(a), db = gy·act(a), each dense (rows, len). */
+  gateBackward(op: UnaryOp, a: Float32Array, b: Float32Array, gy: Float32Array, args: GateArgs): { da: Float32Array; db: Float32Array };
+  /** The same gradients packed as one (rows, 2·len) array: row r is [da_r | db_r]. */
+  gateBackwardPacked(op: UnaryOp, a: Float32Array, b: Float32Array, gy: Float32Array, args: GateArgs): Float32Array;
+
+  /**
+   * SS2D's four scan orders of x (b, c, h, w) as one (b, 4c, h·w) array: [row-major,
+   * column-major, reversed row-major, reversed column-major] (direction k holds channels k·c…).
+   */
+  ss2dGather(x: Float32Array, args: Ss2dArgs): Float32Array;
+  /** The adjoint of ss2dGather: sums the four directions of ys (b, 4c, h·w) back to (b, c, h, w). */
+  ss2dMerge(ys: Float32Array, args: Ss2dArgs): Float32Array;
 }

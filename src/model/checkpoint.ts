@@ -4,7 +4,7 @@ import { loadStateDict } from '../io/state-dict.js';
 import { serializeSafetensors } from '../io/safetensors.js';
 import type { LoadReport } from '../nn/module.js';
 import { DFT } from './dft.js';
-import { ConfigError, DEFAULT_DFT_CONFIG, resolveDFTConfig, type DFTConfig } from './config.js';
+import { ConfigError, DEFAULT_DFT_CONFIG, pickDFTConfig, resolveDFTConfig, type DFTConfig } from './config.js';
 
 type Shapes = ReadonlyMap<string, { shape: readonly number[] }>;
 
@@ -75,7 +75,7 @@ export function loadModel(path: string, opts: { key?: string; strict?: boolean; 
     } catch {
       throw new ConfigError(`${path}: the metadata 'config' is not valid JSON`);
     }
-    config = resolveDFTConfig(raw as Record<string, unknown>, `${path} metadata config`);
+    config = resolveDFTConfig(pickDFTConfig(raw as Record<string, unknown>), `${path} metadata config`);
   } else config = inferDFTConfig(sd.tensors, path);
   const model = new DFT(config);
   const report = model.loadStateDict(sd.tensors, opts.strict ?? true);

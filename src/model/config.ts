@@ -27,7 +27,13 @@ export const DEFAULT_DFT_CONFIG: DFTConfig = {
   d_state: 32,
 };
 
-const KNOWN = new Set([...Object.keys(DEFAULT_DFT_CONFIG), 'type']);
+/** Keys of `network_g` we read, plus those the authors' files carry and their model ignores. */
+const KNOWN = new Set([...Object.keys(DEFAULT_DFT_CONFIG), 'type', 'heads', 'ffn_factor']);
+
+/** Keeps only network_g keys (metadata may carry extras such as num_params). */
+export function pickDFTConfig(raw: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(raw).filter(([k]) => KNOWN.has(k)));
+}
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -43,6 +49,8 @@ export function resolveDFTConfig(raw: Record<string, unknown> = {}, where = 'net
   if (raw.type !== undefined && raw.type !== 'DFT') throw new ConfigError(`${where}.type: only 'DFT' is supported, got ${JSON.stringify(raw.type)}`);
   const cfg = { ...DEFAULT_DFT_CONFIG, ...raw } as DFTConfig & { type?: string };
   delete cfg.type;
+  delete cfg.heads;
+  delete cfg.ffn_factor;
   const posInt = (k: keyof DFTConfig) => {
     const v = cfg[k];
     if (!Number.isInteger(v) || (v as number) < 1) throw new ConfigError(`${where}.${k} must be a positive integer, got ${JSON.stringify(v)}`);

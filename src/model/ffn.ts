@@ -20,7 +20,7 @@ export class FeedForward extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const [a, g] = F.chunk(this.dwconv.forward(this.projectIn.forward(x)), 2, 1);
-    return this.projectOut.forward(F.mul(F.gelu(a), g));
+    // chunk into (a, g), GELU(a)·g, in one op
+    return this.projectOut.forward(F.splitGate('gelu', this.dwconv.forward(this.projectIn.forward(x))));
   }
 }

@@ -64,19 +64,15 @@ export class SS2D extends Module {
     const N = this.dState;
     const [xi0, z] = F.chunk(this.inProj.forwardChannels(x), 2, 1);
     const xi = F.silu(this.conv2d.forward(xi0));
-    const row = F.reshape(xi, [b, Di, L]);
-    const col = F.reshape(F.transpose(xi, 2, 3), [b, Di, L]);
-    const seqs = F.concat([row, col, F.flip(row, [2]), F.flip(col, [2])], 1); // (b, K·Di, L)
+    // (b, K·Di, L): row-major, column-major and both reversed, in one gather
+    const seqs = F.ss2dGather(xi);
     const proj = F.matmul(this.xProjWeight, F.reshape(seqs, [b, K, Di, L])); // (b, K, R+2N, L)
     const [dtLow, Bs, Cs] = F.split(proj, [R, N, N], 2);
     const dts = F.matmul(this.dtProjsWeight, dtLow); // (b, K, Di, L)
     const A = F.neg(F.exp(this.ALogs));
     const ys = F.selectiveScan(seqs, F.reshape(dts, [b, K * Di, L]), A, Bs, Cs, this.Ds, F.reshape(this.dtProjsBias, [K * Di]));
-    const [y0, y1, y2, y3] = F.split(ys, [Di, Di, Di, Di], 1);
-    const colToRow = (t: Tensor) => F.reshape(F.transpose(F.reshape(t, [b, Di, w, h]), 2, 3), [b, Di, L]);
-    let y = F.add(F.add(y0, F.flip(y2, [2])), F.add(colToRow(y1), colToRow(F.flip(y3, [2]))));
-    y = F.reshape(y, [b, Di, h, w]);
-    y = F.mul(this.outNorm.forward(y), F.silu(z));
-    return this.outProj.forwardChannels(y);
+    // y0 + rev(y2) + untranspose(y1) + untranspose(rev(y3)), back in (b, Di, h, w)
+    const y = F.ss2dMerge(ys, h, w);
+    return this.outProj.forwardChannels(F.gatedActivation('silu', z, this.outNorm.forward(y)));
   }
 }

@@ -18,6 +18,19 @@ import { parse as parseYaml } from 'yaml';
 import { BETA_SCHEDULES, type BetaScheduleName } from '../diffusion/schedule.js';
 import type { LrSchedulerType, SchedulerOptions } from './lr-scheduler.js';
 
+/**
+ * PyYAML constructs an explicit `!!float 300` or `!!float 5e3` (the authors' files are full of
+ * them) although neither matches YAML's implicit float pattern; resolve them the same way.
+ */
+const explicitFloat = {
+  tag: 'tag:yaml.org,2002:float',
+  resolve(str: string, onError: (msg: string) => void): number {
+    const v = Number(str.replace(/_/g, ''));
+    if (Number.isNaN(v) && !/^[-+]?\.nan$/i.test(str)) onError(`!!float ${str} is not a number`);
+    return /^[-+]?\.inf$/i.test(str) ? (str.startsWith('-') ? -Infinity : Infinity) : v;
+  },
+};
+
 export class OptionsError extends Error {
   constructor(readonly keyPath: string, message: string, readonly file: string | null = null) {
     super(`${file ? `${file}: ` : ''}${keyPath ? `${keyPath}: ` : ''}${message}`);
@@ -321,7 +334,7 @@ export function parseOptions(text: string, opts: ParseOptionsOptions = {}): Trai
   let doc: unknown;
   try {
     // YAML 1.1 like PyYAML, which the authors' files are written for (yes/no booleans, ~ null)
-    doc = parseYaml(text, { version: '1.1' });
+    doc = parseYaml(text, { version: '1.1', customTags: (tags) => [explicitFloat, ...tags] });
   } catch (e) {
     throw new OptionsError('', `not valid YAML: ${(e as Error).message}`, file);
   }

@@ -174,22 +174,20 @@ test('numbers written without !!float are accepted; io_backend other than disk i
   assert.ok(o.unsupported.some((u) => u.path === 'datasets.val.io_backend.type' && /lmdb/.test(u.reason)));
 });
 
-test('the example option files in options/ parse cleanly', () => {
-  const dir = join(repoRoot(), 'options');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.yml')).sort();
-  assert.deepEqual(files, ['deblur_small.yml', 'deblur_small_fine.yml', 'denoise_small.yml', 'denoise_small_fine.yml', 'derain_small.yml', 'derain_small_fine.yml']);
-  for (const f of files) {
-    const o = loadOptions(join(dir, f), { rootDir: repoRoot() });
-    assert.deepEqual(o.unknown, [], f);
-    assert.deepEqual(o.warnings, [], f);
-    assert.equal(o.network.dim, 16, f);
-    const fine = f.endsWith('_fine.yml');
-    assert.equal(o.train.stage, fine ? 'fine' : 'coarse', f);
-    if (fine) {
-      const coarse = loadOptions(join(dir, f.replace('_fine', '')), { rootDir: repoRoot() });
-      assert.equal(o.path.pretrainNetworkG, join(coarse.path.models, 'net_g_latest.pth'), f);
-      assert.equal(o.train.optim.lr, 1e-5);
-      assert.ok(Math.min(...o.datasets.train!.gtSizes) >= 32, 'MS-SSIM needs 32 px');
+test('the option files of the bundled models (models/<task>/{coarse,fine}.yml) parse cleanly and chain', () => {
+  for (const task of ['denoise', 'derain', 'deblur']) {
+    const dir = join(repoRoot(), 'models', task);
+    const coarse = loadOptions(join(dir, 'coarse.yml'));
+    const fine = loadOptions(join(dir, 'fine.yml'));
+    for (const o of [coarse, fine]) {
+      assert.deepEqual(o.unknown, [], task);
+      assert.deepEqual(o.warnings, [], task);
+      assert.equal(o.network.dim, 16, task);
+      assert.equal(o.datasets.train!.datarootGt, join(repoRoot(), 'datasets', task, 'train', 'target'));
     }
+    assert.equal(coarse.train.stage, 'coarse');
+    assert.equal(fine.train.stage, 'fine');
+    assert.equal(fine.path.pretrainNetworkG, join(coarse.path.models, 'net_g_latest.safetensors'), task);
+    assert.ok(Math.min(...fine.datasets.train!.gtSizes) >= 32, 'MS-SSIM needs 32 px');
   }
 });

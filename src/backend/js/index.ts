@@ -3,6 +3,7 @@ import { matmul } from './matmul.js';
 import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from './conv2d.js';
 import { channelNorm, channelNormBackward } from './channel-norm.js';
 import { scan, scanBackward } from './scan.js';
+import { gate, gateBackward, gateBackwardPacked, ss2dGather, ss2dMerge, unary, unaryBackward } from './elementwise.js';
 
 /** The portable kernels: plain TypeScript, no Node APIs, the reference the native ones are tested against. */
 export const jsKernels: Kernels = {
@@ -16,4 +17,11 @@ export const jsKernels: Kernels = {
   channelNormBackward,
   scan,
   scanBackward,
+  unary,
+  unaryBackward,
+  gate,
+  gateBackward,
+  gateBackwardPacked,
+  ss2dGather,
+  ss2dMerge,
 };

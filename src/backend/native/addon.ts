@@ -47,6 +47,19 @@ export interface NativeAddon {
     du: Float32Array; ddelta: Float32Array; dA: Float32Array; dB: Float32Array;
     dC: Float32Array; dD: Float32Array; dDeltaBias: Float32Array;
   };
+  /** op: index in UNARY_OPS (src/backend/kernels.ts). */
+  unary(threads: number, op: number, x: Float32Array): Float32Array;
+  unaryBackward(threads: number, op: number, x: Float32Array, y: Float32Array | null, gy: Float32Array): Float32Array;
+  gate(
+    threads: number, op: number, a: Float32Array, b: Float32Array,
+    rows: number, len: number, strideA: number, strideB: number,
+  ): Float32Array;
+  gateBackward(
+    threads: number, op: number, a: Float32Array, b: Float32Array,
+    rows: number, len: number, strideA: number, strideB: number, gy: Float32Array, packed: boolean,
+  ): { da: Float32Array; db: Float32Array } & { dx: Float32Array };
+  ss2dGather(threads: number, x: Float32Array, b: number, c: number, h: number, w: number): Float32Array;
+  ss2dMerge(threads: number, ys: Float32Array, b: number, c: number, h: number, w: number): Float32Array;
   /** The instruction set the kernels run with: 'avx512', 'avx2' or 'generic'. */
   isa(): string;
   /** Switches the instruction set (tests compare both); false when the CPU lacks it. */
@@ -74,7 +87,7 @@ export function loadNativeAddon(): NativeAddon | string {
   try {
     const require = createRequire(import.meta.url);
     const addon = require(path) as Partial<NativeAddon>;
-    if (typeof addon.matmul !== 'function' || typeof addon.scanBackward !== 'function') {
+    if (typeof addon.matmul !== 'function' || typeof addon.scanBackward !== 'function' || typeof addon.ss2dMerge !== 'function') {
       cached = `the native addon at ${path} is out of date (rebuild it with \`node scripts/build-native.mjs\`)`;
     } else {
       cached = addon as NativeAddon;

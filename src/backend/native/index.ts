@@ -1,6 +1,8 @@
 import { availableParallelism } from 'node:os';
-import type {
-  ChannelNormArgs, Conv2dArgs, Kernels, MatmulArgs, ScanArgs, ScanGrads, ScanInputs,
+import {
+  UNARY_OPS,
+  type ChannelNormArgs, type Conv2dArgs, type GateArgs, type Kernels, type MatmulArgs, type ScanArgs,
+  type ScanGrads, type ScanInputs, type Ss2dArgs, type UnaryOp,
 } from '../kernels.js';
 import { loadNativeAddon, type NativeAddon } from './addon.js';
 
@@ -27,6 +29,13 @@ export function createNativeKernels(addon: NativeAddon, threads: number = defaul
     [a.n, a.c, a.h, a.w, a.o, a.kh, a.kw, a.padH, a.padW, a.groups, a.oh, a.ow] as const;
   const scanIn = (i: ScanInputs) => [i.u, i.delta, i.A, i.B, i.C, i.D, i.deltaBias] as const;
   const scanShape = (a: ScanArgs) => [a.b, a.groups, a.d, a.n, a.L, a.chunk] as const;
+  const opId = (op: UnaryOp) => {
+    const id = UNARY_OPS.indexOf(op);
+    if (id < 0) throw new Error(`unknown activation '${op}'`);
+    return id;
+  };
+  const gate = (g: GateArgs) => [g.rows, g.len, g.strideA, g.strideB] as const;
+  const plane = (s: Ss2dArgs) => [s.b, s.c, s.h, s.w] as const;
   return {
     name: 'native',
     threads: t,
@@ -42,6 +51,16 @@ export function createNativeKernels(addon: NativeAddon, threads: number = defaul
     scan: (inputs: ScanInputs, a: ScanArgs) => addon.scan(t, ...scanIn(inputs), ...scanShape(a)),
     scanBackward: (inputs: ScanInputs, states: Float32Array, gy: Float32Array, a: ScanArgs): ScanGrads =>
       addon.scanBackward(t, ...scanIn(inputs), ...scanShape(a), states, gy),
+    unary: (op, x) => addon.unary(t, opId(op), x),
+    unaryBackward: (op, x, y, gy) => addon.unaryBackward(t, opId(op), x, y, gy),
+    gate: (op, a, b, g) => addon.gate(t, opId(op), a, b, ...gate(g)),
+    gateBackward: (op, a, b, gy, g) => {
+      const r = addon.gateBackward(t, opId(op), a, b, ...gate(g), gy, false);
+      return { da: r.da, db: r.db };
+    },
+    gateBackwardPacked: (op, a, b, gy, g) => addon.gateBackward(t, opId(op), a, b, ...gate(g), gy, true).dx,
+    ss2dGather: (x, s) => addon.ss2dGather(t, x, ...plane(s)),
+    ss2dMerge: (ys, s) => addon.ss2dMerge(t, ys, ...plane(s)),
   };
 }
 

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadStateDict } from '../../io/state-dict.js';
 import { DFT } from '../../model/dft.js';
 import { inferDFTConfig } from '../../model/checkpoint.js';
-import { resolveDFTConfig, type DFTConfig } from '../../model/config.js';
+import { pickDFTConfig, resolveDFTConfig, type DFTConfig } from '../../model/config.js';
 
 export function registerInfo(program: Command): void {
   program
@@ -13,7 +13,7 @@ export function registerInfo(program: Command): void {
     .option('--json', 'print JSON')
     .action((path: string, o: { key?: string; json?: boolean }) => {
       const sd = loadStateDict(path, { key: o.key });
-      const config: DFTConfig = sd.metadata.config ? resolveDFTConfig(JSON.parse(sd.metadata.config), `${path} metadata`) : inferDFTConfig(sd.tensors, path);
+      const config: DFTConfig = sd.metadata.config ? resolveDFTConfig(pickDFTConfig(JSON.parse(sd.metadata.config)), `${path} metadata`) : inferDFTConfig(sd.tensors, path);
       const report = new DFT(config).checkStateDict(sd.tensors);
       const params = [...sd.tensors.values()].reduce((a, t) => a + t.data.length, 0);
       const info = {

@@ -1,7 +1,9 @@
 import { Tensor, result } from '../tensor.js';
 import { TensorError } from '../errors.js';
 import { broadcastShapes, sameShape } from '../shape.js';
-import { broadcastStrides, contiguousStrides, forEachRow, sumToShape } from './strided.js';
+import { kernels } from '../../backend/index.js';
+import type { UnaryOp } from '../../backend/kernels.js';
+import { broadcastStrides, coalesce, contiguousStrides, forEachRow, sumToShape } from './strided.js';
 
 type Operand = Tensor | number;
 
@@ -26,12 +28,11 @@ function broadcastBinary(op: string, a: Tensor, b: Tensor, row: RowFn): { data: 
   }
   const shape = broadcastShapes(op, a.shape, b.shape);
   const out = new Float32Array(shape.reduce((x, y) => x * y, 1));
-  const sa = broadcastStrides(a.shape, shape);
-  const sb = broadcastStrides(b.shape, shape);
-  const so = contiguousStrides(shape);
+  // merge axes that are contiguous for every operand: (N,C,H,W) + (N,C,1,1) walks rows of H·W
+  const [cs, [sa, sb, so]] = coalesce(shape, [broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape), contiguousStrides(shape)]);
   const ia = sa[sa.length - 1] ?? 0;
   const ib = sb[sb.length - 1] ?? 0;
-  forEachRow(shape, [sa, sb, so], (off, len) => row(a.data, off[0], ia, b.data, off[1], ib, out, off[2], len));
+  forEachRow(cs, [sa, sb, so], (off, len) => row(a.data, off[0], ia, b.data, off[1], ib, out, off[2], len));
   return { data: out, shape };
 }
 
@@ -133,47 +134,34 @@ function unary(op: string, f: (x: number) => number, df: (x: number, y: number) 
   };
 }
 
-/** PyTorch's softplus: log(1 + e^x), linear above the threshold 20. */
-export function softplusScalar(x: number): number {
-  return x > 20 ? x : Math.log1p(Math.exp(x));
-}
+export { softplusScalar, sigmoidScalar, erf } from '../../backend/js/elementwise.js';
 
-export function sigmoidScalar(x: number): number {
-  return 1 / (1 + Math.exp(-x));
+/**
+ * An activation with an elementwise kernel (native when available; the js kernel is the
+ * reference): forward y = act(x), backward gy·act'(x) from the kept x and y.
+ */
+function activation(op: UnaryOp) {
+  return (x: Tensor): Tensor => {
+    if (!(x instanceof Tensor)) throw new TensorError(op, `expected a Tensor, got ${typeof x}`);
+    const kern = kernels();
+    const out = kern.unary(op, x.data);
+    return result(op, out, x.shape, [x], (g) => [kern.unaryBackward(op, x.data, out, g)]);
+  };
 }
-
-/** erf with |error| < 1.2e-7 (Numerical Recipes' Chebyshev fit of erfc). */
-export function erf(x: number): number {
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r =
-    t *
-    Math.exp(
-      -z * z -
-        1.26551223 +
-        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return x >= 0 ? 1 - r : r - 1;
-}
-
-const INV_SQRT2 = Math.SQRT1_2;
-const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
 export const neg = unary('neg', (x) => -x, () => -1);
-export const exp = unary('exp', Math.exp, (_x, y) => y);
+export const exp = activation('exp');
 export const log = unary('log', Math.log, (x) => 1 / x);
 export const sqrt = unary('sqrt', Math.sqrt, (_x, y) => 0.5 / y);
 export const abs = unary('abs', Math.abs, (x) => (x > 0 ? 1 : x < 0 ? -1 : 0));
 export const sin = unary('sin', Math.sin, (x) => Math.cos(x));
 export const cos = unary('cos', Math.cos, (x) => -Math.sin(x));
-export const sigmoid = unary('sigmoid', sigmoidScalar, (_x, y) => y * (1 - y));
-export const softplus = unary('softplus', softplusScalar, (x) => (x > 20 ? 1 : sigmoidScalar(x)));
-export const silu = unary('silu', (x) => x * sigmoidScalar(x), (x) => {
-  const s = sigmoidScalar(x);
-  return s * (1 + x * (1 - s));
-});
+export const sigmoid = activation('sigmoid');
+/** PyTorch's softplus, linear above the threshold 20. */
+export const softplus = activation('softplus');
+export const silu = activation('silu');
 /** Exact (erf) GELU, as torch.nn.functional.gelu's default. */
-export const gelu = unary('gelu', (x) => 0.5 * x * (1 + erf(x * INV_SQRT2)), (x) => 0.5 * (1 + erf(x * INV_SQRT2)) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x));
+export const gelu = activation('gelu');
 
 export function pow(x: Tensor, p: number): Tensor {
   return unary('pow', (v) => Math.pow(v, p), (v) => (p === 0 ? 0 : p * Math.pow(v, p - 1)))(x);

@@ -5,3 +5,4 @@ export * from './linalg.js';
 export * from './conv.js';
 export * from './norm.js';
 export * from './scan.js';
+export * from './fused.js';

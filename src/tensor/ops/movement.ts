@@ -69,7 +69,7 @@ export function flip(x: Tensor, axes: readonly number[]): Tensor {
   return result('flip', flipData(x.data, x.shape, set), x.shape, [x], (g) => [flipData(g, x.shape, set)]);
 }
 
-/** Copies the region [start, end) of `axis`. */
+/** The region [start, end) of `axis`: a view of x's memory when it is one contiguous block, else a copy. */
 export function slice(x: Tensor, axis: number, start: number, end: number): Tensor {
   const ax = normAxis('slice', axis, x.ndim, x.shape);
   const dim = x.shape[ax];
@@ -80,9 +80,15 @@ export function slice(x: Tensor, axis: number, start: number, end: number): Tens
   const inner = numel(x.shape.slice(ax + 1));
   const len = end - start;
   const shape = x.shape.map((s, i) => (i === ax ? len : s));
-  const out = new Float32Array(outer * len * inner);
-  for (let o = 0; o < outer; o++) {
-    out.set(x.data.subarray((o * dim + start) * inner, (o * dim + end) * inner), o * len * inner);
+  let out: Float32Array;
+  if (outer === 1) {
+    // one contiguous block: a view sharing x's memory (ops never write their inputs in place)
+    out = x.data.subarray(start * inner, end * inner);
+  } else {
+    out = new Float32Array(outer * len * inner);
+    for (let o = 0; o < outer; o++) {
+      out.set(x.data.subarray((o * dim + start) * inner, (o * dim + end) * inner), o * len * inner);
+    }
   }
   return result('slice', out, shape, [x], (g) => {
     const gx = new Float32Array(x.size);

@@ -48,6 +48,33 @@ export function broadcastStrides(inShape: Shape, outShape: Shape): number[] {
   return st;
 }
 
+/**
+ * Merges neighbouring axes that are laid out contiguously for every operand (stride[i] ==
+ * stride[i+1]·shape[i+1], broadcast axes included), and drops size-1 axes, so row loops get
+ * long rows. Returns the merged shape and each operand's merged strides.
+ */
+export function coalesce(shape: Shape, strides: readonly (readonly number[])[]): [number[], number[][]] {
+  const outShape: number[] = [];
+  const outStrides: number[][] = strides.map(() => []);
+  for (let i = 0; i < shape.length; i++) {
+    const s = shape[i];
+    if (s === 1 && shape.length > 1) continue;
+    const last = outShape.length - 1;
+    if (last >= 0 && strides.every((st, j) => outStrides[j][last] === st[i] * s)) {
+      outShape[last] *= s;
+      strides.forEach((st, j) => (outStrides[j][last] = st[i]));
+    } else {
+      outShape.push(s);
+      strides.forEach((st, j) => outStrides[j].push(st[i]));
+    }
+  }
+  if (outShape.length === 0) {
+    outShape.push(1);
+    strides.forEach((_, j) => outStrides[j].push(1));
+  }
+  return [outShape, outStrides];
+}
+
 /** Sums a gradient of `outShape` down to the broadcast input's `inShape`. */
 export function sumToShape(g: Float32Array, outShape: Shape, inShape: Shape): Float32Array {
   let same = outShape.length === inShape.length;
@@ -56,9 +83,8 @@ export function sumToShape(g: Float32Array, outShape: Shape, inShape: Shape): Fl
   let n = 1;
   for (const s of inShape) n *= s;
   const out = new Float32Array(n);
-  const outStrides = contiguousStrides(outShape);
-  const inStrides = broadcastStrides(inShape, outShape);
-  forEachRow(outShape, [outStrides, inStrides], (off, len) => {
+  const [shape, [outStrides, inStrides]] = coalesce(outShape, [contiguousStrides(outShape), broadcastStrides(inShape, outShape)]);
+  forEachRow(shape, [outStrides, inStrides], (off, len) => {
     const go = off[0];
     const io = off[1];
     const s = inStrides[inStrides.length - 1] ?? 0;
