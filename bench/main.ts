@@ -1,25 +1,31 @@
 /**
  * Benchmark entry: runs every group in `groups` (later groups append themselves there).
- *   node dist/bench/main.js [--json] [--no-torch] [--only <substring>]
+ *   node dist/bench/main.js [--json] [--no-torch] [--no-reference] [--only <substring>]
+ * --no-reference skips the slow PyTorch reference model runs (model and train groups) but keeps
+ * the engine group's PyTorch comparison.
  */
 import type { BenchGroup, BenchOptions, BenchResult } from './harness.js';
 import { engineGroup } from './engine.js';
+import { modelGroup } from './model.js';
+import { trainGroup } from './train.js';
+import type { ModelBenchOptions } from './child.js';
 
-const groups: BenchGroup[] = [engineGroup];
+const groups: BenchGroup[] = [engineGroup, modelGroup, trainGroup];
 
 function parseArgs(argv: string[]): BenchOptions {
-  const opts: BenchOptions = { torch: true, only: null, json: false };
+  const opts: ModelBenchOptions = { torch: true, only: null, json: false, reference: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--json') opts.json = true;
     else if (a === '--no-torch') opts.torch = false;
+    else if (a === '--no-reference') opts.reference = false;
     else if (a === '--only') {
       const v = argv[++i];
       if (v === undefined) throw new Error('--only needs a substring');
       opts.only = v;
     } else if (a.startsWith('--only=')) opts.only = a.slice('--only='.length);
     else if (a === '--help' || a === '-h') {
-      console.log('usage: node dist/bench/main.js [--json] [--no-torch] [--only <substring>]');
+      console.log('usage: node dist/bench/main.js [--json] [--no-torch] [--no-reference] [--only <substring>]');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }

@@ -20,7 +20,13 @@ export class FeedForward extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    // chunk into (a, g), GELU(a)·g, in one op
-    return this.projectOut.forward(F.splitGate('gelu', this.dwconv.forward(this.projectIn.forward(x))));
+    // project_in, dwconv, chunk into (a, g) and GELU(a)·g in one op: only x is kept, the two conv
+    // outputs are recomputed in the backward (the hidden maps are the FFN's largest)
+    const pi = this.projectIn;
+    const dw = this.dwconv;
+    const gated = F.convConvSplitGate('gelu', x,
+      pi.weight, pi.bias, { padding: pi.padding, groups: pi.groups },
+      dw.weight, dw.bias, { padding: dw.padding, groups: dw.groups });
+    return this.projectOut.forward(gated);
   }
 }

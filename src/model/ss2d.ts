@@ -58,21 +58,24 @@ export class SS2D extends Module {
   /** x: (b, C, H, W) → (b, C, H, W). */
   forward(x: Tensor): Tensor {
     const [b, , h, w] = x.shape;
-    const L = h * w;
     const Di = this.dInner;
-    const R = this.dtRank;
-    const N = this.dState;
-    const [xi0, z] = F.chunk(this.inProj.forwardChannels(x), 2, 1);
-    const xi = F.silu(this.conv2d.forward(xi0));
+    // in_proj's two halves (x, z) as two 1×1 convolutions with views of its weight: no chunk
+    // copies of xz, and the backward sums two gradients of x's size instead of two of xz's
+    const wIn = F.reshape(this.inProj.weight, [2 * Di, this.dModel, 1, 1]);
+    const xi0 = F.conv2d(x, F.slice(wIn, 0, 0, Di));
+    const z = F.conv2d(x, F.slice(wIn, 0, Di, 2 * Di));
+    // SiLU(depthwise conv), the conv output recomputed in the backward instead of kept
+    const cv = this.conv2d;
+    const xi = F.conv2dAct('silu', xi0, cv.weight, cv.bias, { padding: cv.padding, groups: cv.groups });
     // (b, K·Di, L): row-major, column-major and both reversed, in one gather
     const seqs = F.ss2dGather(xi);
-    const proj = F.matmul(this.xProjWeight, F.reshape(seqs, [b, K, Di, L])); // (b, K, R+2N, L)
-    const [dtLow, Bs, Cs] = F.split(proj, [R, N, N], 2);
-    const dts = F.matmul(this.dtProjsWeight, dtLow); // (b, K, Di, L)
     const A = F.neg(F.exp(this.ALogs));
-    const ys = F.selectiveScan(seqs, F.reshape(dts, [b, K * Di, L]), A, Bs, Cs, this.Ds, F.reshape(this.dtProjsBias, [K * Di]));
-    // y0 + rev(y2) + untranspose(y1) + untranspose(rev(y3)), back in (b, Di, h, w)
-    const y = F.ss2dMerge(ys, h, w);
-    return this.outProj.forwardChannels(F.gatedActivation('silu', z, this.outNorm.forward(y)));
+    // one op: per direction (dt_low, B, C) = x_proj·seq, delta = dt_projs·dt_low, the selective scan
+    // (softplus(delta + dt bias)), and y0 + rev(y2) + untranspose(y1) + untranspose(rev(y3)) back in
+    // (b, Di, h, w); the projections are recomputed in the backward rather than kept
+    const y = F.ss2dScan(seqs, this.xProjWeight, this.dtProjsWeight, A, this.Ds, F.reshape(this.dtProjsBias, [K * Di]), h, w);
+    // out_norm(y)·SiLU(z) in one op (the normalised map is recomputed in the backward)
+    const on = this.outNorm;
+    return this.outProj.forwardChannels(F.layerNormGate('silu', y, on.weight, on.bias, z, on.eps));
   }
 }

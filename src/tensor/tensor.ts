@@ -110,11 +110,11 @@ export class Tensor {
     if (!options.grad && this.data.length !== 1) {
       throw new TensorError('backward', 'can only start from a scalar (pass grad for other shapes)', [this.shape]);
     }
-    const order = topoOrder(this);
+    const order: (Tensor | null)[] = topoOrder(this);
     const grads = new Map<Tensor, Float32Array>();
     grads.set(this, options.grad ?? Float32Array.of(1));
     for (let i = order.length - 1; i >= 0; i--) {
-      const t = order[i];
+      const t = order[i]!;
       const g = grads.get(t);
       if (!g) continue;
       const node = t.node;
@@ -140,7 +140,11 @@ export class Tensor {
           grads.set(inp, owned ? ig : ig.slice());
         }
       }
-      if (!options.retainGraph) t.node = null;
+      if (!options.retainGraph) {
+        t.node = null;
+        // drop our reference so activations are freed as the backward walks down the graph
+        order[i] = null;
+      }
     }
   }
 }

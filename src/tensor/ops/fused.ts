@@ -3,11 +3,15 @@
  * one kernel call forward and one backward (see the Kernels interface); the unfused ops they
  * replace remain the reference in the tests.
  */
-import { Tensor, result } from '../tensor.js';
+import { Tensor, noGrad, result } from '../tensor.js';
 import { TensorError } from '../errors.js';
 import { sameShape } from '../shape.js';
 import { kernels } from '../../backend/index.js';
-import { UNARY_OPS, type GateArgs, type Ss2dArgs, type UnaryOp } from '../../backend/kernels.js';
+import {
+  UNARY_OPS, type Conv2dArgs, type GateArgs, type MatmulArgs, type ScanArgs, type ScanInputs, type Ss2dArgs, type UnaryOp,
+} from '../../backend/kernels.js';
+import { conv2d, type Conv2dOptions } from './conv.js';
+import { SCAN_CHUNK } from './scan.js';
 
 function checkOp(name: string, op: UnaryOp): void {
   if (!UNARY_OPS.includes(op)) throw new TensorError(name, `unknown activation '${op}' (one of ${UNARY_OPS.join(', ')})`);
@@ -74,4 +78,272 @@ export function ss2dMerge(ys: Tensor, h: number, w: number): Tensor {
   const args = ss2dArgs('ss2dMerge', ys.shape, c4 / 4, h, w);
   const kern = kernels();
   return result('ss2dMerge', kern.ss2dMerge(ys.data, args), [b, c4 / 4, h, w], [ys], (g) => [kern.ss2dGather(g, args)]);
+}
+
+/** The conv2d of conv.ts without recording: data out, and a backward from the output gradient. */
+function convParts(x: Tensor, weight: Tensor, bias: Tensor | null, opts: Conv2dOptions) {
+  // run the recorded op once under noGrad for its validation and output, then rebuild the backward
+  const y = noGrad(() => conv2d(x, weight, bias, opts));
+  const [n, c, h, w] = x.shape;
+  const [o, , kh, kw] = weight.shape;
+  const groups = opts.groups ?? 1;
+  const [padH, padW] = typeof opts.padding === 'number' || opts.padding === undefined ? [opts.padding ?? 0, opts.padding ?? 0] : opts.padding;
+  const args: Conv2dArgs = { n, c, h, w, o, kh, kw, padH, padW, groups, oh: y.shape[2], ow: y.shape[3] };
+  const kern = kernels();
+  const recompute = () => kern.conv2d(x.data, weight.data, bias ? bias.data : null, args);
+  const backward = (g: Float32Array): (Float32Array | null)[] => {
+    const gx = x.requiresGrad ? kern.conv2dBackwardInput(g, weight.data, args) : null;
+    const gw = weight.requiresGrad ? kern.conv2dBackwardWeight(g, x.data, args) : null;
+    let gb: Float32Array | null = null;
+    if (bias?.requiresGrad) {
+      gb = new Float32Array(o);
+      const hw = args.oh * args.ow;
+      for (let b = 0; b < n; b++) {
+        for (let oc = 0; oc < o; oc++) {
+          let s = 0;
+          const off = (b * o + oc) * hw;
+          for (let i = 0; i < hw; i++) s += g[off + i];
+          gb[oc] += s;
+        }
+      }
+    }
+    return bias ? [gx, gw, gb] : [gx, gw];
+  };
+  return { y, recompute, backward, inputs: bias ? [x, weight, bias] : [x, weight] };
+}
+
+/**
+ * act(conv2d(x, weight, bias)) as one op that does not keep the convolution's output: the
+ * backward recomputes it (cheap for the depthwise convs this serves). Saves one feature map of
+ * activation memory per use in training.
+ */
+export function conv2dAct(op: UnaryOp, x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
+  checkOp('conv2dAct', op);
+  const c = convParts(x, weight, bias, opts);
+  const kern = kernels();
+  const out = kern.unary(op, c.y.data);
+  return result('conv2dAct', out, c.y.shape, c.inputs, (g) => {
+    const t = c.recompute();
+    return c.backward(kern.unaryBackward(op, t, op === 'exp' || op === 'sigmoid' ? out : null, g));
+  });
+}
+
+/**
+ * splitGate(op, conv2d(x, weight, bias)): the convolution's output (N, 2C, …) is chunked,
+ * act(first half)·second half, without keeping the convolution's output (recomputed in the
+ * backward). The FFN's dwconv + GELU gate.
+ */
+export function conv2dSplitGate(op: UnaryOp, x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
+  checkOp('conv2dSplitGate', op);
+  const c = convParts(x, weight, bias, opts);
+  const t = c.y;
+  if (t.shape[1] % 2) throw new TensorError('conv2dSplitGate', 'the convolution needs an even number of output channels', [weight.shape]);
+  const n = t.shape[0];
+  const len = t.size / (n || 1) / 2;
+  const args: GateArgs = { rows: n, len, strideA: 2 * len, strideB: 2 * len };
+  const kern = kernels();
+  const out = n ? kern.gate(op, t.data, t.data.subarray(len), args) : new Float32Array(0);
+  const shape = t.shape.map((s, i) => (i === 1 ? s / 2 : s));
+  return result('conv2dSplitGate', out, shape, c.inputs, (g) => {
+    const td = c.recompute();
+    return c.backward(n ? kern.gateBackwardPacked(op, td, td.subarray(len), g, args) : new Float32Array(0));
+  });
+}
+
+/**
+ * SS2D's projections, scan and merge as one op that keeps only what the backward cannot cheaply
+ * rebuild. Inputs: u (b, K·d, L) the gathered directions (K = 4), xProjW (K, R+2N, d), dtW
+ * (K, d, R), A (K·d, N), D and dtBias (K·d). Per direction k: proj = xProjW[k]·u_k, whose rows
+ * are [dt_low (R) | B (N) | C (N)], delta = dtW[k]·dt_low; then the selective scan
+ * (softplus(delta + dtBias)) and ss2dMerge back to (b, d, h, w). Equals
+ * ss2dMerge(selectiveScan(u, dtW·dt_low, A, B, C, D, dtBias), h, w) with (dt_low, B, C) =
+ * split(xProjW·u); proj and delta (and the scan output) are recomputed in the backward instead
+ * of kept, the scan's saved states are the only extra memory.
+ */
+export function ss2dScan(u: Tensor, xProjW: Tensor, dtW: Tensor, A: Tensor, D: Tensor, dtBias: Tensor, h: number, w: number): Tensor {
+  const K = 4;
+  const fail = (msg: string) => new TensorError('ss2dScan', msg, [u.shape, xProjW.shape, dtW.shape, A.shape, D.shape, dtBias.shape]);
+  if (u.ndim !== 3 || u.shape[1] % K) throw fail('u must be (b, 4·d, L)');
+  const [b, ch, L] = u.shape;
+  const d = ch / K;
+  if (L !== h * w) throw fail(`L must be ${h}·${w}`);
+  if (dtW.ndim !== 3 || dtW.shape[0] !== K || dtW.shape[1] !== d) throw fail(`dtW must be (4, ${d}, R)`);
+  const R = dtW.shape[2];
+  if (A.ndim !== 2 || A.shape[0] !== ch) throw fail(`A must be (${ch}, N)`);
+  const N = A.shape[1];
+  const P = R + 2 * N;
+  if (xProjW.ndim !== 3 || xProjW.shape[0] !== K || xProjW.shape[1] !== P || xProjW.shape[2] !== d) throw fail(`xProjW must be (4, ${P}, ${d})`);
+  if (D.size !== ch || dtBias.size !== ch) throw fail(`D and dtBias must have ${ch} elements`);
+  const kern = kernels();
+  const args: ScanArgs = { b, groups: K, d, n: N, L, chunk: SCAN_CHUNK };
+  const plane = { b, c: d, h, w };
+  const uLen = ch * L;
+  const pLen = K * P * L;
+  const rLen = K * R * L;
+  /** Per batch item: proj, then dt_low (K, R, L), B and C (K, N, L) out of it and delta (K·d, L). */
+  const rebuild = () => {
+    const dtLow = new Float32Array(b * rLen);
+    const B = new Float32Array(b * K * N * L);
+    const C = new Float32Array(b * K * N * L);
+    const delta = new Float32Array(b * uLen);
+    for (let bi = 0; bi < b; bi++) {
+      const p = kern.matmul(xProjW.data, u.data.subarray(bi * uLen, (bi + 1) * uLen), {
+        batch: K, m: P, k: d, n: L, transA: false, transB: false, strideA: P * d, strideB: d * L,
+      });
+      for (let k = 0; k < K; k++) {
+        const o = k * P * L;
+        const gi = bi * K + k;
+        dtLow.set(p.subarray(o, o + R * L), gi * R * L);
+        B.set(p.subarray(o + R * L, o + (R + N) * L), gi * N * L);
+        C.set(p.subarray(o + (R + N) * L, o + P * L), gi * N * L);
+      }
+      const dl = dtLow.subarray(bi * rLen, (bi + 1) * rLen);
+      delta.set(kern.matmul(dtW.data, dl, { batch: K, m: d, k: R, n: L, transA: false, transB: false, strideA: d * R, strideB: R * L }), bi * uLen);
+    }
+    const inputs: ScanInputs = { u: u.data, delta, A: A.data, B, C, D: D.data, deltaBias: dtBias.data };
+    return { dtLow, inputs };
+  };
+  let states: Float32Array;
+  let y: Float32Array;
+  {
+    const { inputs } = rebuild();
+    const scanned = kern.scan(inputs, args);
+    states = scanned.states;
+    y = kern.ss2dMerge(scanned.y, plane);
+  }
+  return result('ss2dScan', y, [b, d, h, w], [u, xProjW, dtW, A, D, dtBias], (g) => {
+    const { dtLow, inputs } = rebuild();
+    const r = kern.scanBackward(inputs, states, kern.ss2dGather(g, plane), args);
+    const gW = dtW.requiresGrad ? new Float32Array(dtW.size) : null;
+    const gXW = xProjW.requiresGrad ? new Float32Array(xProjW.size) : null;
+    const du = r.du;
+    const gp = new Float32Array(pLen);
+    for (let bi = 0; bi < b; bi++) {
+      const dd = r.ddelta.subarray(bi * uLen, (bi + 1) * uLen);
+      const dl = dtLow.subarray(bi * rLen, (bi + 1) * rLen);
+      const ub = u.data.subarray(bi * uLen, (bi + 1) * uLen);
+      if (gW) {
+        // dtW: ddelta · dt_lowᵀ per direction, summed over the batch
+        const gw = kern.matmul(dd, dl, { batch: K, m: d, k: L, n: R, transA: false, transB: true, strideA: d * L, strideB: R * L });
+        for (let i = 0; i < gw.length; i++) gW[i] += gw[i];
+      }
+      // d proj = [dtWᵀ·ddelta | dB | dC] per direction
+      const gl = kern.matmul(dtW.data, dd, { batch: K, m: R, k: d, n: L, transA: true, transB: false, strideA: d * R, strideB: d * L });
+      for (let k = 0; k < K; k++) {
+        const gi = bi * K + k;
+        const o = k * P * L;
+        gp.set(gl.subarray(k * R * L, (k + 1) * R * L), o);
+        gp.set(r.dB.subarray(gi * N * L, (gi + 1) * N * L), o + R * L);
+        gp.set(r.dC.subarray(gi * N * L, (gi + 1) * N * L), o + (R + N) * L);
+      }
+      if (gXW) {
+        const gx = kern.matmul(gp, ub, { batch: K, m: P, k: L, n: d, transA: false, transB: true, strideA: P * L, strideB: d * L });
+        for (let i = 0; i < gx.length; i++) gXW[i] += gx[i];
+      }
+      if (u.requiresGrad) {
+        // u feeds the scan and the projection: du += xProjWᵀ · d proj
+        const gu = kern.matmul(xProjW.data, gp, { batch: K, m: d, k: P, n: L, transA: true, transB: false, strideA: P * d, strideB: P * L });
+        const o = bi * uLen;
+        for (let i = 0; i < uLen; i++) du[o + i] += gu[i];
+      }
+    }
+    return [u.requiresGrad ? du : null, gXW, gW, r.dA, r.dD, r.dDeltaBias];
+  });
+}
+
+/** A convolution on raw data whose input may be recomputed: forward and backward closures. */
+function rawConv(xShape: readonly number[], weight: Tensor, bias: Tensor | null, opts: Conv2dOptions) {
+  const [n, c, h, w] = xShape;
+  const [o, ci, kh, kw] = weight.shape;
+  const groups = opts.groups ?? 1;
+  const [padH, padW] = typeof opts.padding === 'number' || opts.padding === undefined ? [opts.padding ?? 0, opts.padding ?? 0] : opts.padding;
+  if (weight.ndim !== 4 || !Number.isInteger(groups) || groups < 1 || c % groups || o % groups || ci !== c / groups) {
+    throw new TensorError('conv2d (fused)', `weight does not fit an input of ${c} channels with ${groups} groups`, [xShape, weight.shape]);
+  }
+  if (bias && bias.size !== o) throw new TensorError('conv2d (fused)', `bias must have ${o} elements`, [bias.shape]);
+  const args: Conv2dArgs = { n, c, h, w, o, kh, kw, padH, padW, groups, oh: h + 2 * padH - kh + 1, ow: w + 2 * padW - kw + 1 };
+  if (args.oh <= 0 || args.ow <= 0) throw new TensorError('conv2d (fused)', 'kernel larger than the padded input', [xShape, weight.shape]);
+  const kern = kernels();
+  return {
+    shape: [n, o, args.oh, args.ow],
+    forward: (x: Float32Array) => kern.conv2d(x, weight.data, bias ? bias.data : null, args),
+    /** [gx, gw, gb] for output gradient g and input data x. */
+    backward: (g: Float32Array, x: Float32Array, needX: boolean): [Float32Array | null, Float32Array | null, Float32Array | null] => {
+      const gx = needX ? kern.conv2dBackwardInput(g, weight.data, args) : null;
+      const gw = weight.requiresGrad ? kern.conv2dBackwardWeight(g, x, args) : null;
+      let gb: Float32Array | null = null;
+      if (bias?.requiresGrad) {
+        gb = new Float32Array(o);
+        const hw = args.oh * args.ow;
+        for (let b = 0; b < n; b++) {
+          for (let oc = 0; oc < o; oc++) {
+            let sum = 0;
+            const off = (b * o + oc) * hw;
+            for (let i = 0; i < hw; i++) sum += g[off + i];
+            gb[oc] += sum;
+          }
+        }
+      }
+      return [gx, gw, gb];
+    },
+  };
+}
+
+/**
+ * The FFN's body as one op: act(a)·g with (a, g) = chunk(conv2(conv1(x)), 2, 1) — project_in
+ * (conv1), the depthwise conv (conv2), the chunk and the gate — keeping only x: both conv
+ * outputs are recomputed in the backward. Equals conv2dSplitGate(op, conv2d(x, w1, b1, o1), w2, b2, o2).
+ * Biases may be null.
+ */
+export function convConvSplitGate(
+  op: UnaryOp, x: Tensor,
+  w1: Tensor, b1: Tensor | null, o1: Conv2dOptions,
+  w2: Tensor, b2: Tensor | null, o2: Conv2dOptions,
+): Tensor {
+  checkOp('convConvSplitGate', op);
+  if (x.ndim !== 4) throw new TensorError('convConvSplitGate', 'input must be NCHW', [x.shape]);
+  const c1 = rawConv(x.shape, w1, b1, o1);
+  const c2 = rawConv(c1.shape, w2, b2, o2);
+  if (c2.shape[1] % 2) throw new TensorError('convConvSplitGate', 'the second convolution needs an even number of output channels', [w2.shape]);
+  const n = c2.shape[0];
+  const len = (c2.shape[1] / 2) * c2.shape[2] * c2.shape[3];
+  const args: GateArgs = { rows: n, len, strideA: 2 * len, strideB: 2 * len };
+  const kern = kernels();
+  const t2 = c2.forward(c1.forward(x.data));
+  const out = n ? kern.gate(op, t2, t2.subarray(len), args) : new Float32Array(0);
+  const shape = c2.shape.map((s, i) => (i === 1 ? s / 2 : s));
+  const inputs = [x, w1, ...(b1 ? [b1] : []), w2, ...(b2 ? [b2] : [])];
+  return result('convConvSplitGate', out, shape, inputs, (g) => {
+    const r1 = c1.forward(x.data);
+    const r2 = c2.forward(r1);
+    const g2 = n ? kern.gateBackwardPacked(op, r2, r2.subarray(len), g, args) : new Float32Array(0);
+    const [g1, gw2, gb2] = c2.backward(g2, r1, true);
+    const [gx, gw1, gb1] = c1.backward(g1!, x.data, x.requiresGrad);
+    return [gx, gw1, ...(b1 ? [gb1] : []), gw2, ...(b2 ? [gb2] : [])];
+  });
+}
+
+/**
+ * LayerNorm over channels times a gate: layerNormChannels(y, weight, bias, eps) · act(z), as SS2D's
+ * out_norm(y)·SiLU(z), without keeping the normalised map (recomputed in the backward).
+ */
+export function layerNormGate(op: UnaryOp, y: Tensor, weight: Tensor, bias: Tensor | null, z: Tensor, eps = 1e-5): Tensor {
+  checkOp('layerNormGate', op);
+  if (y.ndim < 2 || !sameShape(y.shape, z.shape)) throw new TensorError('layerNormGate', 'y must be (N, C, …) and z the same shape', [y.shape, z.shape]);
+  const [n, c] = y.shape;
+  if (weight.size !== c || (bias && bias.size !== c)) {
+    throw new TensorError('layerNormGate', `weight and bias must have ${c} elements`, [y.shape, weight.shape, ...(bias ? [bias.shape] : [])]);
+  }
+  const args = { n, c, hw: y.size / (n * c || 1), eps, subtractMean: bias !== null };
+  const gate: GateArgs = { rows: 1, len: y.size, strideA: y.size, strideB: y.size };
+  const kern = kernels();
+  const norm = () => kern.channelNorm(y.data, weight.data, bias ? bias.data : null, args);
+  const out = kern.gate(op, z.data, norm().y, gate);
+  const inputs = bias ? [y, weight, bias, z] : [y, weight, z];
+  return result('layerNormGate', out, y.shape, inputs, (g) => {
+    const ln = norm();
+    const { da: dz, db: dn } = kern.gateBackward(op, z.data, ln.y, g, gate);
+    const { dx, dweight, dbias } = kern.channelNormBackward(dn, y.data, weight.data, ln.mean, ln.rstd, args);
+    return bias ? [dx, dweight, dbias, dz] : [dx, dweight, dz];
+  });
 }

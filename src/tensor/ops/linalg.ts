@@ -43,15 +43,20 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const sizeB = k * n;
   const sizeC = m * n;
   const args = { batch: inner, m, k, n, transA, transB, strideA: aBatch.length ? sizeA : 0, strideB: bBatch.length ? sizeB : 0 };
-  const out = new Float32Array(outer * inner * sizeC);
-  for (let o = 0; o < outer; o++) {
-    const av = aOuter ? a.data.subarray(o * inner * sizeA, (o + 1) * inner * sizeA) : a.data;
-    const bv = bOuter ? b.data.subarray(o * inner * sizeB, (o + 1) * inner * sizeB) : b.data;
-    out.set(kern.matmul(av, bv, args), o * inner * sizeC);
+  let out: Float32Array;
+  if (outer === 1) out = kern.matmul(a.data, b.data, args);
+  else {
+    out = new Float32Array(outer * inner * sizeC);
+    for (let o = 0; o < outer; o++) {
+      const av = aOuter ? a.data.subarray(o * inner * sizeA, (o + 1) * inner * sizeA) : a.data;
+      const bv = bOuter ? b.data.subarray(o * inner * sizeB, (o + 1) * inner * sizeB) : b.data;
+      out.set(kern.matmul(av, bv, args), o * inner * sizeC);
+    }
   }
   return result('matmul', out, [...long, m, n], [a, b], (g) => {
-    let ga: Float32Array | null = a.requiresGrad ? new Float32Array(a.size) : null;
-    let gb: Float32Array | null = b.requiresGrad ? new Float32Array(b.size) : null;
+    // with one outer batch the kernel's result is the gradient itself (no accumulation)
+    let ga: Float32Array | null = a.requiresGrad ? (outer === 1 ? new Float32Array(0) : new Float32Array(a.size)) : null;
+    let gb: Float32Array | null = b.requiresGrad ? (outer === 1 ? new Float32Array(0) : new Float32Array(b.size)) : null;
     for (let o = 0; o < outer; o++) {
       const gv = g.subarray(o * inner * sizeC, (o + 1) * inner * sizeC);
       const av = aOuter ? a.data.subarray(o * inner * sizeA, (o + 1) * inner * sizeA) : a.data;
@@ -62,14 +67,16 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
           ? kern.matmul(bv, gv, { batch: inner, m: k, k: n, n: m, transA: transB, transB: true, strideA: args.strideB, strideB: sizeC })
           : kern.matmul(gv, bv, { batch: inner, m, k: n, n: k, transA: false, transB: !transB, strideA: sizeC, strideB: args.strideB });
         if (!aBatch.length && inner > 1) d = sumBatches(d, inner);
-        addInto(ga, d, aOuter ? o * inner * sizeA : 0);
+        if (outer === 1) ga = d;
+        else addInto(ga, d, aOuter ? o * inner * sizeA : 0);
       }
       if (gb) {
         let d = transB
           ? kern.matmul(gv, av, { batch: inner, m: n, k: m, n: k, transA: true, transB: transA, strideA: sizeC, strideB: args.strideA })
           : kern.matmul(av, gv, { batch: inner, m: k, k: m, n, transA: !transA, transB: false, strideA: args.strideA, strideB: sizeC });
         if (!bBatch.length && inner > 1) d = sumBatches(d, inner);
-        addInto(gb, d, bOuter ? o * inner * sizeB : 0);
+        if (outer === 1) gb = d;
+        else addInto(gb, d, bOuter ? o * inner * sizeB : 0);
       }
     }
     return [ga, gb];
