@@ -35,19 +35,24 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
     const gw = weight.requiresGrad ? kern.conv2dBackwardWeight(g, x.data, args) : null;
     let gb: Float32Array | null = null;
     if (bias?.requiresGrad) {
-      gb = new Float32Array(o);
-      const hw = oh * ow;
-      for (let b = 0; b < n; b++) {
-        for (let oc = 0; oc < o; oc++) {
-          let s = 0;
-          const off = (b * o + oc) * hw;
-          for (let i = 0; i < hw; i++) s += g[off + i];
-          gb[oc] += s;
-        }
-      }
+      gb = conv2dBiasGrad(g, n, o, oh * ow);
     }
     return bias ? [gx, gw, gb] : [gx, gw];
   });
+}
+
+/** The bias gradient of a convolution: the output gradient summed over batch and pixels, per channel. */
+export function conv2dBiasGrad(g: Float32Array, n: number, o: number, hw: number): Float32Array {
+  const gb = new Float32Array(o);
+  for (let b = 0; b < n; b++) {
+    for (let oc = 0; oc < o; oc++) {
+      let s = 0;
+      const off = (b * o + oc) * hw;
+      for (let i = 0; i < hw; i++) s += g[off + i];
+      gb[oc] += s;
+    }
+  }
+  return gb;
 }
 
 /** 2×2 average pooling with stride 2 (odd trailing rows/columns dropped, as PyTorch's floor mode). */

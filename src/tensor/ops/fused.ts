@@ -12,6 +12,7 @@ import {
 } from '../../backend/kernels.js';
 import { conv2d, type Conv2dOptions } from './conv.js';
 import { SCAN_CHUNK } from './scan.js';
+import { conv2dBiasGrad } from './conv.js';
 
 function checkOp(name: string, op: UnaryOp): void {
   if (!UNARY_OPS.includes(op)) throw new TensorError(name, `unknown activation '${op}' (one of ${UNARY_OPS.join(', ')})`);
@@ -96,16 +97,7 @@ function convParts(x: Tensor, weight: Tensor, bias: Tensor | null, opts: Conv2dO
     const gw = weight.requiresGrad ? kern.conv2dBackwardWeight(g, x.data, args) : null;
     let gb: Float32Array | null = null;
     if (bias?.requiresGrad) {
-      gb = new Float32Array(o);
-      const hw = args.oh * args.ow;
-      for (let b = 0; b < n; b++) {
-        for (let oc = 0; oc < o; oc++) {
-          let s = 0;
-          const off = (b * o + oc) * hw;
-          for (let i = 0; i < hw; i++) s += g[off + i];
-          gb[oc] += s;
-        }
-      }
+      gb = conv2dBiasGrad(g, n, o, args.oh * args.ow);
     }
     return bias ? [gx, gw, gb] : [gx, gw];
   };
@@ -273,16 +265,7 @@ function rawConv(xShape: readonly number[], weight: Tensor, bias: Tensor | null,
       const gw = weight.requiresGrad ? kern.conv2dBackwardWeight(g, x, args) : null;
       let gb: Float32Array | null = null;
       if (bias?.requiresGrad) {
-        gb = new Float32Array(o);
-        const hw = args.oh * args.ow;
-        for (let b = 0; b < n; b++) {
-          for (let oc = 0; oc < o; oc++) {
-            let sum = 0;
-            const off = (b * o + oc) * hw;
-            for (let i = 0; i < hw; i++) sum += g[off + i];
-            gb[oc] += sum;
-          }
-        }
+        gb = conv2dBiasGrad(g, n, o, args.oh * args.ow);
       }
       return [gx, gw, gb];
     },

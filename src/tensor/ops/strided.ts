@@ -1,4 +1,4 @@
-import type { Shape } from '../shape.js';
+import { stridesOf, type Shape } from '../shape.js';
 
 /**
  * Visits every row (last axis) of `shape`, giving each operand's offset of the row's first
@@ -115,12 +115,5 @@ export function gather(src: Float32Array, shape: Shape, srcStrides: readonly num
   return out;
 }
 
-export function contiguousStrides(shape: Shape): number[] {
-  const st = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    st[i] = acc;
-    acc *= shape[i];
-  }
-  return st;
-}
+/** Row-major strides of a dense array of `shape`. */
+export const contiguousStrides = stridesOf;
