@@ -10,9 +10,8 @@ import { kernels } from '../../backend/index.js';
 import {
   UNARY_OPS, type Conv2dArgs, type GateArgs, type MatmulArgs, type ScanArgs, type ScanInputs, type Ss2dArgs, type UnaryOp,
 } from '../../backend/kernels.js';
-import { conv2d, type Conv2dOptions } from './conv.js';
+import { conv2d, conv2dBiasGrad, type Conv2dOptions } from './conv.js';
 import { SCAN_CHUNK } from './scan.js';
-import { conv2dBiasGrad } from './conv.js';
 
 function checkOp(name: string, op: UnaryOp): void {
   if (!UNARY_OPS.includes(op)) throw new TensorError(name, `unknown activation '${op}' (one of ${UNARY_OPS.join(', ')})`);
