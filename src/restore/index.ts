@@ -1,6 +1,5 @@
 export * from './restorer.js';
 export * from './image.js';
 export * from './bundled.js';
-export * from './planar.js';
 export * from './tiles.js';
 export { NoiseField } from './noise-field.js';

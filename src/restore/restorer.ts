@@ -4,7 +4,7 @@ import type { DFT } from '../model/dft.js';
 import { NoiseSchedule } from '../diffusion/schedule.js';
 import { ddimSample, inverseDataTransform } from '../diffusion/ddim.js';
 import { NoiseField } from './noise-field.js';
-import { crop, dihedral, padBottomRight, type Planar } from './planar.js';
+import { crop, dihedral, padBottomRight, type Planar } from '../io/planar.js';
 import { rampWeights, tileStarts } from './tiles.js';
 
 export interface RestoreOptions {

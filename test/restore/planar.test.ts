@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { crop, dihedral, padBottomRight, reflectIndex } from '../../src/restore/planar.js';
+import { crop, dihedral, padBottomRight, reflectIndex } from '../../src/io/planar.js';
 import { rampWeights, tileStarts } from '../../src/restore/tiles.js';
 import { NoiseField } from '../../src/restore/noise-field.js';
 
