@@ -10,6 +10,7 @@ import { kernels } from '../src/backend/index.js';
 import { loadNativeAddon } from '../src/backend/native/index.js';
 import type { Conv2dArgs, Kernels, ScanArgs, ScanInputs } from '../src/backend/kernels.js';
 import { timeMedian, type BenchGroup, type BenchOptions, type BenchResult } from './harness.js';
+import { Rng } from '../src/tensor/random.js';
 
 /** The repository root, from dist/bench/. */
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -17,18 +18,9 @@ const PYTHON = '/usr/bin/python3';
 /** The chunk the tensor op passes to the scan (src/tensor/ops/scan.ts SCAN_CHUNK). */
 const SCAN_CHUNK = 64;
 
-function randn(len: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let s = (seed * 2654435761) >>> 0 || 1;
-  const out = new Float32Array(len);
-  for (let i = 0; i < len; i++) {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    out[i] = lo + ((s >>> 8) / 16777216) * (hi - lo);
-  }
-  return out;
+/** Deterministic uniform numbers in [lo, hi). */
+function uniform(len: number, seed: number, lo = -1, hi = 1): Float32Array {
+  return new Rng(seed).fillUniform(new Float32Array(len), lo, hi);
 }
 
 interface Case {
@@ -52,16 +44,16 @@ function convFlops(a: Conv2dArgs): number {
 
 function convCases(label: string, a: Conv2dArgs, withBackward: boolean): Case[] {
   const spec = { n: a.n, c: a.c, h: a.h, w: a.w, o: a.o, k: a.kh, pad: a.padH, groups: a.groups };
-  const x = () => randn(a.n * a.c * a.h * a.w, 1);
-  const wt = () => randn(a.o * (a.c / a.groups) * a.kh * a.kw, 2);
-  const gy = () => randn(a.n * a.o * a.oh * a.ow, 3);
+  const x = () => uniform(a.n * a.c * a.h * a.w, 1);
+  const wt = () => uniform(a.o * (a.c / a.groups) * a.kh * a.kw, 2);
+  const gy = () => uniform(a.n * a.o * a.oh * a.ow, 3);
   const out: Case[] = [
     {
       name: label,
       unit: 'GFLOP/s',
       work: convFlops(a),
       prepare: (k) => {
-        const xs = x(), ws = wt(), b = randn(a.o, 4);
+        const xs = x(), ws = wt(), b = uniform(a.o, 4);
         return () => k.conv2d(xs, ws, b, a);
       },
       torch: { kind: 'conv2d', ...spec },
@@ -99,13 +91,13 @@ function scanSetup(a: ScanArgs): ScanInputs {
   const A = new Float32Array(ch * a.n);
   for (let c = 0; c < ch; c++) for (let s = 0; s < a.n; s++) A[c * a.n + s] = -(s + 1); // A = −exp(A_logs), A_logs = log(1..N)
   return {
-    u: randn(a.b * ch * a.L, 11),
-    delta: randn(a.b * ch * a.L, 12, -3, 1),
+    u: uniform(a.b * ch * a.L, 11),
+    delta: uniform(a.b * ch * a.L, 12, -3, 1),
     A,
-    B: randn(a.b * a.groups * a.n * a.L, 13),
-    C: randn(a.b * a.groups * a.n * a.L, 14),
-    D: randn(ch, 15),
-    deltaBias: randn(ch, 16, -4, -2),
+    B: uniform(a.b * a.groups * a.n * a.L, 13),
+    C: uniform(a.b * a.groups * a.n * a.L, 14),
+    D: uniform(ch, 15),
+    deltaBias: uniform(ch, 16, -4, -2),
   };
 }
 
@@ -124,7 +116,7 @@ function cases(): Case[] {
       unit: 'GFLOP/s',
       work: 2 * hw * 48 * 192,
       prepare: (k) => {
-        const x = randn(hw * 48, 5), w = randn(192 * 48, 6);
+        const x = uniform(hw * 48, 5), w = uniform(192 * 48, 6);
         const args = { batch: 1, m: hw, k: 48, n: 192, transA: false, transB: true, strideA: 0, strideB: 0 };
         return () => k.matmul(x, w, args);
       },
@@ -135,7 +127,7 @@ function cases(): Case[] {
       unit: 'Gelem/s',
       work: 96 * hw,
       prepare: (k) => {
-        const x = randn(96 * hw, 7), w = randn(96, 8), b = randn(96, 9);
+        const x = uniform(96 * hw, 7), w = uniform(96, 8), b = uniform(96, 9);
         return () => k.channelNorm(x, w, b, norm);
       },
       torch: { kind: 'layernorm', c: 96, h: 128, w: 128 },
@@ -145,7 +137,7 @@ function cases(): Case[] {
       unit: 'Gelem/s',
       work: 96 * hw,
       prepare: (k) => {
-        const x = randn(96 * hw, 7), w = randn(96, 8), gy = randn(96 * hw, 10);
+        const x = uniform(96 * hw, 7), w = uniform(96, 8), gy = uniform(96 * hw, 10);
         const f = k.channelNorm(x, w, null, norm);
         return () => k.channelNormBackward(gy, x, w, f.mean, f.rstd, norm);
       },
@@ -168,7 +160,7 @@ function cases(): Case[] {
       prepare: (k) => {
         const inp = scanSetup(scan);
         const { y, states } = k.scan(inp, scan);
-        const gy = randn(y.length, 17);
+        const gy = uniform(y.length, 17);
         return () => k.scanBackward(inp, states, gy, scan);
       },
       torch: { kind: 'scan_bwd', ...scanTorch, L_measured: 2048 },

@@ -113,15 +113,23 @@ export class CosineAnnealingRestartCyclicLR extends LrScheduler {
   }
 
   lrsAt(lastEpoch: number): number[] {
-    let idx = cyclePosition(lastEpoch, this.cumulativePeriod);
-    let e = lastEpoch;
-    if (idx < 0) {
-      idx = this.periods.length - 1;
-      e = this.cumulativePeriod[idx];
-    }
-    const restart = idx === 0 ? 0 : this.cumulativePeriod[idx - 1];
-    return this.baseLrs.map((b) => cosine(this.etaMins[idx], this.restartWeights[idx], b, e - restart, this.periods[idx]));
+    return restartCosineLrs(this.baseLrs, lastEpoch, this.periods, this.cumulativePeriod, this.restartWeights, (idx) => this.etaMins[idx]);
   }
+}
+
+/**
+ * The cosine-with-restarts learning rates of both BasicSR schedulers at `lastEpoch`: find the
+ * cycle, then anneal from the cycle's weighted base rate to its eta_min (held past the end).
+ */
+function restartCosineLrs(baseLrs: number[], lastEpoch: number, periods: number[], cumulative: number[], weights: number[], etaMin: (cycle: number) => number): number[] {
+  let idx = cyclePosition(lastEpoch, cumulative);
+  let e = lastEpoch;
+  if (idx < 0) {
+    idx = periods.length - 1;
+    e = cumulative[idx];
+  }
+  const restart = idx === 0 ? 0 : cumulative[idx - 1];
+  return baseLrs.map((b) => cosine(etaMin(idx), weights[idx], b, e - restart, periods[idx]));
 }
 
 /** BasicSR `CosineAnnealingRestartLR(optimizer, periods, restart_weights, eta_min)`: one eta_min for all cycles. */
@@ -137,14 +145,7 @@ export class CosineAnnealingRestartLR extends LrScheduler {
   }
 
   lrsAt(lastEpoch: number): number[] {
-    let idx = cyclePosition(lastEpoch, this.cumulativePeriod);
-    let e = lastEpoch;
-    if (idx < 0) {
-      idx = this.periods.length - 1;
-      e = this.cumulativePeriod[idx];
-    }
-    const restart = idx === 0 ? 0 : this.cumulativePeriod[idx - 1];
-    return this.baseLrs.map((b) => cosine(this.etaMin, this.restartWeights[idx], b, e - restart, this.periods[idx]));
+    return restartCosineLrs(this.baseLrs, lastEpoch, this.periods, this.cumulativePeriod, this.restartWeights, () => this.etaMin);
   }
 }
 

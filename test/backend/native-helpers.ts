@@ -1,4 +1,5 @@
 import { loadNativeAddon, type NativeAddon } from '../../src/backend/native/index.js';
+import { Rng } from '../../src/tensor/random.js';
 
 /** The addon, or the reason to skip native tests. */
 export const addonOrReason: NativeAddon | string = loadNativeAddon();
@@ -37,17 +38,7 @@ export function forEachIsa(fn: (isa: string) => void): void {
 
 /** Deterministic uniform numbers in [lo, hi). */
 export function rand(len: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let s = (seed * 2654435761) >>> 0 || 1;
-  const out = new Float32Array(len);
-  for (let i = 0; i < len; i++) {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    out[i] = lo + ((s >>> 8) / 16777216) * (hi - lo);
-  }
-  return out;
+  return new Rng(seed).fillUniform(new Float32Array(len), lo, hi);
 }
 
 /** Fails unless |got − want| ≤ rtol·max(1, max|want|) everywhere (a float32 tolerance scaled to the data). */
