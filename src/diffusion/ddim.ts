@@ -1,4 +1,4 @@
-import { Tensor } from '../tensor/tensor.js';
+import { Tensor, noGrad } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
 import * as F from '../tensor/ops/index.js';
 import { TensorError } from '../tensor/errors.js';
@@ -78,4 +78,9 @@ export function ddimSample(net: NoisePredictor, schedule: NoiseSchedule, lq: Ten
   }
   if (!opts.keepTrajectory) xs.push(x);
   return { x, xs, x0s };
+}
+
+/** Inference: the sampler run without recording gradients; returns the restored image's data in [0, 1]. */
+export function restoreWithDdim(net: NoisePredictor, schedule: NoiseSchedule, lq: Tensor, xT: Tensor, opts: DdimOptions = {}): Float32Array {
+  return noGrad(() => inverseDataTransform(ddimSample(net, schedule, lq, xT, opts).x).data);
 }

@@ -1,6 +1,6 @@
-import { yPlane } from './color.js';
-import { checkPair, cropToPlanes, maxOf, type HWCImage } from './image.js';
-import { resolveOptions, type MetricOptions } from './options.js';
+import { maxOf, type HWCImage } from './image.js';
+import type { MetricOptions } from './options.js';
+import { preparePair } from './pair.js';
 
 const f32 = Math.fround;
 
@@ -50,14 +50,7 @@ export function numpySumF32(v: Float64Array | Float32Array): number {
  * @example psnr(out, gt, { variant: 'deraining', yChannel: true })
  */
 export function psnr(a: HWCImage, b: HWCImage, options?: MetricOptions): number {
-  const o = resolveOptions('psnr', options);
-  checkPair('psnr', a, b, o.cropBorder);
-  let pa = cropToPlanes(a, o.cropBorder);
-  let pb = cropToPlanes(b, o.cropBorder);
-  if (o.yChannel) {
-    pa = yPlane(pa, o.channelOrder);
-    pb = yPlane(pb, o.channelOrder);
-  }
+  const { o, pa, pb } = preparePair('psnr', a, b, options);
   const peak = o.variant === 'deraining' ? 255 : maxOf(pa) <= 1 ? 1 : 255;
   if (o.yChannel) {
     const ya = pa.planes[0];

@@ -1,7 +1,7 @@
-import { yPlane } from './color.js';
 import { filter2d, filter3dReplicate, gaussian1d, type Border } from './gaussian.js';
-import { MetricError, checkPair, cropToPlanes, maxOf, type HWCImage } from './image.js';
-import { resolveOptions, type MetricOptions } from './options.js';
+import { MetricError, maxOf, type HWCImage } from './image.js';
+import type { MetricOptions } from './options.js';
+import { preparePair } from './pair.js';
 
 const f32 = Math.fround;
 
@@ -170,14 +170,7 @@ export interface SsimOptions extends MetricOptions {
  * @example ssim(out, gt, { variant: 'basicsr', yChannel: true, cropBorder: 4 })
  */
 export function ssim(a: HWCImage, b: HWCImage, options?: SsimOptions): number {
-  const o = resolveOptions('ssim', options);
-  checkPair('ssim', a, b, o.cropBorder);
-  let pa = cropToPlanes(a, o.cropBorder);
-  let pb = cropToPlanes(b, o.cropBorder);
-  if (o.yChannel) {
-    pa = yPlane(pa, o.channelOrder);
-    pb = yPlane(pb, o.channelOrder);
-  }
+  const { o, pa, pb } = preparePair('ssim', a, b, options);
   const { height: h, width: w } = pa;
   if (o.variant === 'deraining') {
     if (h < 11 || w < 11) throw new MetricError('ssim', `the deraining SSIM crops its map by 5 px and needs at least 11x11 pixels, got ${h}x${w}`);

@@ -1,8 +1,8 @@
-import { Tensor, noGrad } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
 import type { DFT } from '../model/dft.js';
 import { NoiseSchedule } from '../diffusion/schedule.js';
-import { ddimSample, inverseDataTransform } from '../diffusion/ddim.js';
+import { restoreWithDdim } from '../diffusion/ddim.js';
 import { NoiseField } from './noise-field.js';
 import { crop, dihedral, padBottomRight, type Planar } from '../io/planar.js';
 import { rampWeights, tileStarts } from './tiles.js';
@@ -97,13 +97,10 @@ function restoreTile(model: DFT, tile: Planar, top: number, left: number, opts: 
   const lq = new Tensor(tile.data, shape);
   const xT = new Tensor(field.window(0, tile.channels, top, left, tile.height, tile.width), shape);
   const schedule = opts.schedule ?? new NoiseSchedule();
-  return noGrad(() => {
-    const r = ddimSample((x, t) => model.forward(x, t), schedule, lq, xT, {
-      steps: opts.steps ?? 3,
-      eta: opts.eta ?? 0,
-      rng: new Rng(opts.seed ?? 0),
-      noise: (k) => field.window(k + 1, tile.channels, top, left, tile.height, tile.width),
-    });
-    return inverseDataTransform(r.x).data;
+  return restoreWithDdim((x, t) => model.forward(x, t), schedule, lq, xT, {
+    steps: opts.steps ?? 3,
+    eta: opts.eta ?? 0,
+    rng: new Rng(opts.seed ?? 0),
+    noise: (k) => field.window(k + 1, tile.channels, top, left, tile.height, tile.width),
   });
 }

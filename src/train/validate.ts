@@ -1,8 +1,8 @@
-import { Tensor, noGrad } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
 import type { DFT } from '../model/dft.js';
 import type { NoiseSchedule } from '../diffusion/schedule.js';
-import { ddimSample, inverseDataTransform } from '../diffusion/ddim.js';
+import { restoreWithDdim } from '../diffusion/ddim.js';
 import { toUint8HWC } from '../io/image.js';
 import { psnr } from '../metrics/index.js';
 import type { ImageCHW } from './data/image.js';
@@ -19,7 +19,7 @@ export function sampleImage(model: DFT, schedule: NoiseSchedule, lq: ImageCHW, o
   const shape = [1, p.channels, p.height, p.width];
   const rng = new Rng(opts.seed);
   const xT = new Tensor(rng.fillNormal(new Float32Array(p.data.length)), shape);
-  const out = noGrad(() => inverseDataTransform(ddimSample((x, t) => model.forward(x, t), schedule, new Tensor(p.data, shape), xT, { steps: opts.steps, eta: opts.eta, rng }).x).data);
+  const out = restoreWithDdim((x, t) => model.forward(x, t), schedule, new Tensor(p.data, shape), xT, { steps: opts.steps, eta: opts.eta, rng });
   return p === lq ? out : crop({ ...p, data: out }, 0, 0, lq.height, lq.width).data;
 }
 

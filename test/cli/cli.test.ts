@@ -96,6 +96,9 @@ describe('command line', () => {
     assert.equal(e.status, 0, e.stderr);
     const res = JSON.parse(e.stdout);
     assert.ok(res.mean.psnr > 20 && res.mean.psnr < 30, `σ=15 noise gives ~24.6 dB, got ${res.mean.psnr}`);
+    const m = run('eval', '--pred', join(dir, 'no-such-folder'), '--gt', join(dir, 'pairs', 'target'));
+    assert.equal(m.status, 1);
+    assert.match(m.stderr, /--pred .*no-such-folder: no such folder/);
   });
 
   it('train refuses an option file with bad values, naming the key', () => {

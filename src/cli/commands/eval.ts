@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { readImage, toUint8HWC } from '../../io/image.js';
 import { psnr, ssim, type MetricVariant } from '../../metrics/index.js';
@@ -14,6 +14,10 @@ export interface EvalRow {
 
 /** Scores every prediction against the target of the same name. */
 export async function evaluateFolders(pred: string, gt: string, o: { y: boolean; crop: number; variant: MetricVariant }): Promise<{ rows: EvalRow[]; missing: string[] }> {
+  for (const [flag, dir] of [['--pred', pred], ['--gt', gt]] as const) {
+    if (!existsSync(dir)) throw new Error(`${flag} ${dir}: no such folder`);
+    if (!statSync(dir).isDirectory()) throw new Error(`${flag} ${dir}: not a folder`);
+  }
   const { files } = expandInputs([pred]);
   const rows: EvalRow[] = [];
   const missing: string[] = [];
@@ -55,7 +59,7 @@ export function registerEval(program: Command): void {
       const crop = Number(o.crop);
       if (!Number.isInteger(crop) || crop < 0) fail(`--crop must be a non-negative integer, got '${o.crop}'`);
       if (o.variant !== 'deraining' && o.variant !== 'basicsr') fail(`--variant must be 'deraining' or 'basicsr'`);
-      const { rows, missing } = await evaluateFolders(o.pred, o.gt, { y: !!o.y, crop, variant: o.variant });
+      const { rows, missing } = await evaluateFolders(o.pred, o.gt, { y: !!o.y, crop, variant: o.variant }).catch((e: Error) => fail(e.message));
       for (const m of missing) process.stderr.write(`diff-mamba: ${m} has no target in ${o.gt}\n`);
       if (rows.length === 0) fail(`no prediction in ${o.pred} has a target in ${o.gt}`);
       if (o.json) {
