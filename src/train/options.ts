@@ -17,6 +17,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { BETA_SCHEDULES, type BetaScheduleName } from '../diffusion/schedule.js';
 import type { LrSchedulerType, SchedulerOptions } from './lr-scheduler.js';
+import type { GaussianNoiseOptions } from './data/gaussian-noise.js';
 
 /**
  * PyYAML constructs an explicit `!!float 300` or `!!float 5e3` (the authors' files are full of
@@ -42,7 +43,10 @@ export interface TrainDatasetOptions {
   name: string;
   type: string;
   datarootGt: string;
-  datarootLq: string;
+  /** null for Dataset_GaussianDenoising, which makes its input from the target. */
+  datarootLq: string | null;
+  /** Dataset_GaussianDenoising: the noise added to each training patch. */
+  gaussian: GaussianNoiseOptions | null;
   filenameTmpl: string;
   geometricAugs: boolean;
   useShuffle: boolean;
@@ -62,7 +66,10 @@ export interface ValDatasetOptions {
   name: string;
   type: string;
   datarootGt: string;
-  datarootLq: string;
+  /** null for Dataset_GaussianDenoising. */
+  datarootLq: string | null;
+  /** Dataset_GaussianDenoising: σ (8-bit units) of the fixed-seed noise added to each image. */
+  sigmaTest: number | null;
   filenameTmpl: string;
 }
 
@@ -314,7 +321,26 @@ function allPaths(o: unknown, prefix: string, out: string[]): string[] {
 }
 
 const SCHEDULERS: readonly LrSchedulerType[] = ['CosineAnnealingRestartCyclicLR', 'CosineAnnealingRestartLR', 'MultiStepLR'];
-const TRAIN_DATASET_TYPES = ['Dataset_PairedImage', 'PairedImageDataset'] as const;
+const PAIRED_DATASET_TYPES = ['Dataset_PairedImage', 'PairedImageDataset'] as const;
+const GAUSSIAN_DATASET_TYPE = 'Dataset_GaussianDenoising';
+const DATASET_TYPES: readonly string[] = [...PAIRED_DATASET_TYPES, GAUSSIAN_DATASET_TYPE];
+
+/** Restormer's Gaussian-denoising keys: sigma_type / sigma_range (training), in_ch. */
+function gaussianTrainNoise(r: Reader, d: Obj, p: string): GaussianNoiseOptions {
+  const sigmaType = r.oneOf(d, 'sigma_type', `${p}.sigma_type`, undefined, ['constant', 'random', 'choice'] as const);
+  const raw = r.raw(d, 'sigma_range', `${p}.sigma_range`);
+  const sigmaRange = Array.isArray(raw) ? r.nums(d, 'sigma_range', `${p}.sigma_range`, undefined, { min: 0 }) : [r.num(d, 'sigma_range', `${p}.sigma_range`, undefined, { min: 0 })];
+  if (sigmaType === 'constant' && sigmaRange.length !== 1) r.err(`${p}.sigma_range`, `sigma_type constant takes one σ, got ${sigmaRange.length} values`);
+  if (sigmaType === 'random' && (sigmaRange.length !== 2 || sigmaRange[0] > sigmaRange[1])) r.err(`${p}.sigma_range`, `sigma_type random takes [low, high] with low ≤ high, got [${sigmaRange.join(', ')}]`);
+  gaussianInputChannels(r, d, p);
+  return { sigmaType, sigmaRange };
+}
+
+function gaussianInputChannels(r: Reader, d: Obj, p: string): void {
+  const inCh = r.num(d, 'in_ch', `${p}.in_ch`, 3, { int: true });
+  if (inCh !== 3) r.err(`${p}.in_ch`, `only 3 (RGB) is supported, got ${inCh}; grey images are read as three equal channels`);
+  r.ignore(d, 'dataroot_lq', `${p}.dataroot_lq`, 'Dataset_GaussianDenoising makes its input from dataroot_gt');
+}
 
 /** Reads and validates an option file. */
 export function loadOptions(file: string, opts: Omit<ParseOptionsOptions, 'file'> = {}): TrainOptions {
@@ -378,7 +404,8 @@ export function parseOptions(text: string, opts: ParseOptionsOptions = {}): Trai
     };
     if (phase === 'train') {
       const tp = r.str(d, 'type', `${p}.type`, 'Dataset_PairedImage');
-      if (!(TRAIN_DATASET_TYPES as readonly string[]).includes(tp)) r.err(`${p}.type`, `'${tp}' is not supported (paired folders only: ${TRAIN_DATASET_TYPES.join(', ')})`);
+      if (!DATASET_TYPES.includes(tp)) r.err(`${p}.type`, `'${tp}' is not supported (one of ${DATASET_TYPES.join(', ')})`);
+      const gaussian = tp === GAUSSIAN_DATASET_TYPE ? gaussianTrainNoise(r, d, p) : null;
       const batch = r.num(d, 'batch_size_per_gpu', `${p}.batch_size_per_gpu`, undefined, { int: true, min: 1 });
       const gtSize = r.num(d, 'gt_size', `${p}.gt_size`, undefined, { int: true, min: 8 });
       const hasProg = r.has(d, 'mini_batch_sizes') || r.has(d, 'gt_sizes') || r.has(d, 'iters');
@@ -405,7 +432,8 @@ export function parseOptions(text: string, opts: ParseOptionsOptions = {}): Trai
         name: r.str(d, 'name', `${p}.name`, 'train'),
         type: tp,
         datarootGt: rel(r.str(d, 'dataroot_gt', `${p}.dataroot_gt`, undefined)),
-        datarootLq: rel(r.str(d, 'dataroot_lq', `${p}.dataroot_lq`, undefined)),
+        datarootLq: gaussian ? null : rel(r.str(d, 'dataroot_lq', `${p}.dataroot_lq`, undefined)),
+        gaussian,
         filenameTmpl: r.str(d, 'filename_tmpl', `${p}.filename_tmpl`, '{}'),
         geometricAugs: r.bool(d, 'geometric_augs', `${p}.geometric_augs`, false),
         useShuffle: r.bool(d, 'use_shuffle', `${p}.use_shuffle`, true),
@@ -425,12 +453,17 @@ export function parseOptions(text: string, opts: ParseOptionsOptions = {}): Trai
       r.ignore(d, 'use_rot', `${p}.use_rot`, 'Dataset_PairedImage uses geometric_augs');
       common();
     } else if (phase === 'val') {
+      const type = r.str(d, 'type', `${p}.type`, 'Dataset_PairedImage');
+      if (!DATASET_TYPES.includes(type)) r.err(`${p}.type`, `'${type}' is not supported (one of ${DATASET_TYPES.join(', ')})`);
+      const gaussian = type === GAUSSIAN_DATASET_TYPE;
+      if (gaussian) gaussianInputChannels(r, d, p);
       valDs.push({
         key,
         name: r.str(d, 'name', `${p}.name`, key),
-        type: r.str(d, 'type', `${p}.type`, 'Dataset_PairedImage'),
+        type,
         datarootGt: rel(r.str(d, 'dataroot_gt', `${p}.dataroot_gt`, undefined)),
-        datarootLq: rel(r.str(d, 'dataroot_lq', `${p}.dataroot_lq`, undefined)),
+        datarootLq: gaussian ? null : rel(r.str(d, 'dataroot_lq', `${p}.dataroot_lq`, undefined)),
+        sigmaTest: gaussian ? r.num(d, 'sigma_test', `${p}.sigma_test`, undefined, { min: 0 }) : null,
         filenameTmpl: r.str(d, 'filename_tmpl', `${p}.filename_tmpl`, '{}'),
       });
       common();

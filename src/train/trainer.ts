@@ -19,8 +19,10 @@ import { writeCurves } from './plot.js';
 import { psnrOf, sampleImage } from './validate.js';
 import { BatchSampler } from './data/sampler.js';
 import { ProgressiveSchedule, progressiveSubBatch } from './data/progressive.js';
-import { collatePairs, mixingAugment, trainPairTransform } from './data/augment.js';
-import { PairedFolderDataset } from './data/paired-folder.js';
+import { collatePairs, mixingAugment, trainPairTransform, type PairBatch } from './data/augment.js';
+import { PairedFolderDataset, type TrainingDataset } from './data/paired-folder.js';
+import { CleanFolderDataset } from './data/clean-folder.js';
+import { addGaussianNoise, drawSigma } from './data/gaussian-noise.js';
 import type { ImageCHW } from './data/image.js';
 
 export interface IterationInfo {
@@ -70,7 +72,7 @@ export class Trainer {
 
   private constructor(
     readonly opts: TrainOptions,
-    private readonly dataset: PairedFolderDataset,
+    private readonly dataset: TrainingDataset,
     private readonly hooks: TrainerHooks,
   ) {
     const t = opts.train;
@@ -100,7 +102,8 @@ export class Trainer {
   static async create(opts: TrainOptions, hooks: TrainerHooks = {}, resume?: string): Promise<Trainer> {
     const ds = opts.datasets.train;
     if (!ds) throw new Error(`${opts.file ?? 'options'}: datasets.train is required for training`);
-    const dataset = await PairedFolderDataset.open({ dirLq: ds.datarootLq, dirGt: ds.datarootGt, filenameTmpl: ds.filenameTmpl, loader: (p) => readImage(p) });
+    const loader = (p: string) => readImage(p);
+    const dataset = ds.datarootLq === null ? CleanFolderDataset.open({ dir: ds.datarootGt, loader }) : await PairedFolderDataset.open({ dirLq: ds.datarootLq, dirGt: ds.datarootGt, filenameTmpl: ds.filenameTmpl, loader });
     const trainer = new Trainer(opts, dataset, hooks);
     for (const dir of [opts.path.models, opts.path.trainingStates, opts.path.experimentsRoot]) mkdirSync(dir, { recursive: true });
     const resumeFrom = resume ?? opts.path.resumeState;
@@ -148,19 +151,9 @@ export class Trainer {
   /** One optimisation step (iteration `this.iter + 1`); returns the loss. */
   async step(): Promise<{ loss: number; batch: number; patch: number }> {
     const o = this.opts;
-    const ds = o.datasets.train!;
     this.iter += 1;
     updateLearningRate(this.optimizer, this.scheduler, this.iter, o.train.warmupIter);
-    const { indices } = this.sampler.next();
-    const items = [];
-    for (const i of indices) {
-      const p = await this.pair(i);
-      const [lq, gt] = trainPairTransform(p.lq, p.gt, { patchSize: ds.gtSize, geometricAugs: ds.geometricAugs }, this.rng, this.dataset.pairs[i].name);
-      items.push({ lq, gt });
-    }
-    const stage = this.progressive.stageAt(this.iter);
-    let batch = progressiveSubBatch(collatePairs(items), stage, this.rng);
-    if (o.train.mixup.enabled) batch = mixingAugment(batch, { beta: o.train.mixup.beta, useIdentity: o.train.mixup.useIdentity }, this.rng).batch;
+    const batch = await this.nextBatch();
     const shape = [batch.n, batch.c, batch.h, batch.w];
     const lq = new Tensor(batch.lq, shape);
     const gt = new Tensor(batch.gt, shape);
@@ -186,6 +179,22 @@ export class Trainer {
     return { loss: value, batch: batch.n, patch: batch.h };
   }
 
+  /** One step's training batch for iteration `this.iter`: crops, augmentation, noise (Gaussian denoising), progressive size, mixup. */
+  async nextBatch(): Promise<PairBatch> {
+    const o = this.opts;
+    const ds = o.datasets.train!;
+    const { indices } = this.sampler.next();
+    const items = [];
+    for (const i of indices) {
+      const p = await this.pair(i);
+      const [lq, gt] = trainPairTransform(p.lq, p.gt, { patchSize: ds.gtSize, geometricAugs: ds.geometricAugs }, this.rng, this.dataset.nameOf(i));
+      items.push({ lq: ds.gaussian ? addGaussianNoise(lq, drawSigma(ds.gaussian, this.rng), this.rng) : lq, gt });
+    }
+    const stage = this.progressive.stageAt(this.iter);
+    const batch = progressiveSubBatch(collatePairs(items), stage, this.rng);
+    return o.train.mixup.enabled ? mixingAugment(batch, { beta: o.train.mixup.beta, useIdentity: o.train.mixup.useIdentity }, this.rng).batch : batch;
+  }
+
   /** Validation PSNR of the EMA weights over every validation pair (mean). */
   async validate(): Promise<number | null> {
     const o = this.opts;
@@ -193,8 +202,18 @@ export class Trainer {
     if (!this.valCache) {
       this.valCache = [];
       for (const v of o.datasets.val) {
-        const ds = await PairedFolderDataset.open({ dirLq: v.datarootLq, dirGt: v.datarootGt, filenameTmpl: v.filenameTmpl, loader: (p) => readImage(p) });
-        for (let i = 0; i < ds.length; i++) this.valCache.push(await ds.get(i));
+        const loader = (p: string) => readImage(p);
+        if (v.datarootLq === null) {
+          const ds = CleanFolderDataset.open({ dir: v.datarootGt, loader });
+          for (let i = 0; i < ds.length; i++) {
+            const { name, gt } = await ds.get(i);
+            // a fixed seed per image, as Restormer's np.random.seed(0): the same noisy inputs at every validation
+            this.valCache.push({ name, gt, lq: addGaussianNoise(gt, v.sigmaTest ?? 0, new Rng(0)) });
+          }
+        } else {
+          const ds = await PairedFolderDataset.open({ dirLq: v.datarootLq, dirGt: v.datarootGt, filenameTmpl: v.filenameTmpl, loader });
+          for (let i = 0; i < ds.length; i++) this.valCache.push(await ds.get(i));
+        }
       }
     }
     this.ema.copyTo(this.emaModel.parameters());

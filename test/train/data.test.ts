@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { Rng } from '../../src/tensor/random.js';
 import { readImage } from '../../src/io/image.js';
 import {
-  BatchSampler, DatasetError, PairedFolderDataset, ProgressiveSchedule, basicsrAugment, collatePairs, geometricTransform, makeImage,
+  BatchSampler, CleanFolderDataset, DatasetError, addGaussianNoise, drawSigma, PairedFolderDataset, ProgressiveSchedule, basicsrAugment, collatePairs, geometricTransform, makeImage,
   mixingAugment, padToSize, pairedFolders, pairedRandomCrop, progressiveSubBatch, readImageSize, sampleBeta, trainPairTransform, type ImageCHW, type ImageLoader,
 } from '../../src/train/data/index.js';
 
@@ -175,5 +175,49 @@ test('paired folders: matched by name, problems listed in both directions', asyn
     await assert.rejects(PairedFolderDataset.open({ dirLq: join(root, 'nope'), dirGt, loader: loader }), /cannot read the input \(lq\) folder/);
   } finally {
     rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('Gaussian-denoising noise: σ drawn as configured, N(0, σ/255) added without clipping', () => {
+  const rng = new Rng(3);
+  const draws = Array.from({ length: 2000 }, () => drawSigma({ sigmaType: 'random', sigmaRange: [0, 50] }, rng));
+  assert.ok(Math.min(...draws) >= 0 && Math.max(...draws) <= 50 && Math.min(...draws) < 2 && Math.max(...draws) > 48, 'uniform over [0, 50]');
+  assert.equal(drawSigma({ sigmaType: 'constant', sigmaRange: [25] }, rng), 25);
+  const picks = new Set(Array.from({ length: 200 }, () => drawSigma({ sigmaType: 'choice', sigmaRange: [15, 25, 50] }, rng)));
+  assert.deepEqual([...picks].sort((a, b) => a - b), [15, 25, 50]);
+
+  const img = makeImage(3, 64, 64, new Float32Array(3 * 64 * 64).fill(0.98));
+  const noisy = addGaussianNoise(img, 25, new Rng(1));
+  let mean = 0;
+  for (const v of noisy.data) mean += v - 0.98;
+  mean /= noisy.data.length;
+  let sd = 0;
+  for (const v of noisy.data) sd += (v - 0.98 - mean) ** 2;
+  sd = Math.sqrt(sd / noisy.data.length);
+  assert.ok(Math.abs(mean) < 0.002 && Math.abs(sd - 25 / 255) < 0.003, `mean ${mean}, sd ${sd * 255}/255`);
+  assert.ok(noisy.data.some((v) => v > 1), 'values above 1 are kept, as Restormer');
+  assert.equal(img.data[0], Math.fround(0.98), 'the input image is left untouched');
+  assert.deepEqual(addGaussianNoise(img, 25, new Rng(1)).data, noisy.data, 'seeded');
+});
+
+test('clean-folder data set: every image of dataroot_gt, as both input and target', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dm-clean-'));
+  try {
+    const px = Buffer.alloc(8 * 6 * 3, 200);
+    await sharp(px, { raw: { width: 8, height: 6, channels: 3 } }).png().toFile(join(dir, 'b.png'));
+    await sharp(px, { raw: { width: 8, height: 6, channels: 3 } }).png().toFile(join(dir, 'a.png'));
+    writeFileSync(join(dir, 'notes.txt'), 'x');
+    const ds = CleanFolderDataset.open({ dir, loader: (p) => readImage(p) });
+    assert.equal(ds.length, 2);
+    assert.equal(ds.nameOf(0), 'a.png');
+    const it = await ds.get(1);
+    assert.equal(it.name, 'b.png');
+    assert.equal(it.lq, it.gt);
+    assert.deepEqual([it.gt.channels, it.gt.height, it.gt.width], [3, 6, 8]);
+    assert.throws(() => CleanFolderDataset.open({ dir: join(dir, 'missing'), loader: (p) => readImage(p) }), /cannot read the target \(gt\) folder .*missing/);
+    mkdirSync(join(dir, 'empty'));
+    assert.throws(() => CleanFolderDataset.open({ dir: join(dir, 'empty'), loader: (p) => readImage(p) }), /no images/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -191,3 +191,41 @@ test('the option files of the bundled models (models/<task>/{coarse,fine}.yml) p
     assert.ok(Math.min(...fine.datasets.train!.gtSizes) >= 32, 'MS-SSIM needs 32 px');
   }
 });
+
+test("Restormer's Gaussian-denoising data sets: sigma_type / sigma_range for training, sigma_test for validation", () => {
+  const file = `
+datasets:
+  train:
+    type: Dataset_GaussianDenoising
+    sigma_type: random
+    sigma_range: [0, 50]
+    in_ch: 3
+    dataroot_gt: ./train/DFWB
+    dataroot_lq: none
+    batch_size_per_gpu: 2
+    gt_size: 64
+  val:
+    type: Dataset_GaussianDenoising
+    sigma_test: 25
+    in_ch: 3
+    dataroot_gt: ./test/CBSD68
+    dataroot_lq: none
+`;
+  const o = parseOptions(file, { baseDir: '/d' });
+  const t = o.datasets.train!;
+  assert.deepEqual(t.gaussian, { sigmaType: 'random', sigmaRange: [0, 50] });
+  assert.equal(t.datarootLq, null);
+  assert.equal(t.datarootGt, '/d/train/DFWB');
+  assert.equal(o.datasets.val[0].sigmaTest, 25);
+  assert.equal(o.datasets.val[0].datarootLq, null);
+  assert.ok(o.unsupported.some((u) => u.path === 'datasets.train.dataroot_lq'), 'dataroot_lq is reported as unused');
+  assert.deepEqual(parseOptions(file.replace('sigma_type: random', 'sigma_type: constant').replace('[0, 50]', '15')).datasets.train!.gaussian, { sigmaType: 'constant', sigmaRange: [15] });
+  assert.deepEqual(parseOptions(file.replace('sigma_type: random', 'sigma_type: choice').replace('[0, 50]', '[15, 25, 50]')).datasets.train!.gaussian, { sigmaType: 'choice', sigmaRange: [15, 25, 50] });
+  const bad = (text: string, re: RegExp) => assert.throws(() => parseOptions(text), (e: unknown) => e instanceof OptionsError && re.test(e.message));
+  bad(file.replace('[0, 50]', '[50, 0]'), /datasets\.train\.sigma_range: .*low ≤ high/);
+  bad(file.replace('sigma_type: random', 'sigma_type: constant'), /datasets\.train\.sigma_range: .*one σ/);
+  bad(file.replace('sigma_type: random', 'sigma_type: gamma'), /datasets\.train\.sigma_type: must be one of constant, random, choice/);
+  bad(file.replace('in_ch: 3', 'in_ch: 1'), /datasets\.train\.in_ch: only 3/);
+  bad(file.replace('sigma_test: 25', 'sigma_test: -1'), /datasets\.val\.sigma_test/);
+  bad(file.replace('type: Dataset_GaussianDenoising', 'type: Dataset_Unknown'), /datasets\.train\.type: 'Dataset_Unknown' is not supported/);
+});

@@ -140,6 +140,24 @@ describe('training (tiny model, noisy photo crops)', () => {
     straight.ema.shadow.forEach((s, i) => assert.deepEqual(resumed.ema.shadow[i], s, `EMA ${i} differs after resume`));
   });
 
+  it("Restormer's Gaussian-denoising data set: noise of the configured σ is added to clean crops; validation uses fixed-seed noise", async () => {
+    const text = options(dir, { name: 'gauss', iters: 2, valFreq: 2 })
+      .replace(/type: Dataset_PairedImage\n    dataroot_gt: (.*)\n    dataroot_lq: .*\n    geometric_augs/, 'type: Dataset_GaussianDenoising\n    sigma_type: constant\n    sigma_range: 25\n    dataroot_gt: $1\n    geometric_augs')
+      .replace(/type: Dataset_PairedImage\n    dataroot_gt: (.*)\n    dataroot_lq: .*\n/, 'type: Dataset_GaussianDenoising\n    sigma_test: 50\n    dataroot_gt: $1\n');
+    const opts = parseOptions(text, { baseDir: dir });
+    assert.ok(opts.datasets.train!.gaussian && opts.datasets.val[0].sigmaTest === 50, 'both data sets are Gaussian');
+    const t = await Trainer.create(opts);
+    const b = await t.nextBatch();
+    let sq = 0;
+    for (let i = 0; i < b.lq.length; i++) sq += (b.lq[i] - b.gt[i]) ** 2;
+    const sigma = Math.sqrt(sq / b.lq.length) * 255;
+    assert.ok(Math.abs(sigma - 25) < 1.5, `the input differs from the target by noise of σ ${sigma.toFixed(2)}`);
+    await t.run();
+    const v1 = (await t.validate())!;
+    const v2 = (await t.validate())!;
+    assert.ok(Number.isFinite(v1) && v1 === v2, `validation is repeatable (${v1}, ${v2})`);
+  });
+
   it('a fine stage started from the coarse weights improves the restored PSNR', async () => {
     const coarse = join(dir, 'experiments', 'coarse', 'models', 'net_g_latest.safetensors');
     const t = await Trainer.create(parseOptions(options(dir, { name: 'fine', iters: 12, stage: 'fine', lr: 5e-4, pretrain: coarse }), { baseDir: dir }));

@@ -41,13 +41,21 @@ export interface PairedFolderOptions {
   sizeOf?: ImageSizeReader | false;
 }
 
+/** What the trainer draws items from: decoded 3-channel pairs by index. */
+export interface TrainingDataset {
+  readonly length: number;
+  nameOf(index: number): string;
+  get(index: number): Promise<{ name: string; lq: ImageCHW; gt: ImageCHW }>;
+}
+
 export interface PairEntry {
   name: string;
   lqPath: string;
   gtPath: string;
 }
 
-function listImages(dir: string, exts: readonly string[], role: string): string[] {
+/** The image files of a folder, sorted; an unreadable folder is a {@link DatasetError}. */
+export function listImages(dir: string, exts: readonly string[], role: string): string[] {
   let names: string[];
   try {
     if (!statSync(dir).isDirectory()) throw new DatasetError(`${role} folder ${dir} is not a folder`);
@@ -84,7 +92,7 @@ function formatTmpl(tmpl: string, stem: string): string {
  * input file of the same name (through filename_tmpl). Names without a partner — in either
  * direction — and pairs whose sizes differ are errors listing every offender, never skipped.
  */
-export class PairedFolderDataset {
+export class PairedFolderDataset implements TrainingDataset {
   private constructor(readonly pairs: PairEntry[], private readonly loader: ImageLoader, readonly dirLq: string, readonly dirGt: string) {}
 
   static async open(opts: PairedFolderOptions): Promise<PairedFolderDataset> {
@@ -123,6 +131,10 @@ export class PairedFolderDataset {
 
   get length(): number {
     return this.pairs.length;
+  }
+
+  nameOf(index: number): string {
+    return this.pairs[index].name;
   }
 
   /** Decodes pair `index` (3-channel CHW in [0, 1]); a size mismatch is an error. */
