@@ -5,6 +5,8 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <initializer_list>
+#include <utility>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -131,6 +133,13 @@ class Args {
 
 Napi::Float32Array out(Napi::Env env, int64_t len) { return Napi::Float32Array::New(env, static_cast<size_t>(len)); }
 
+/** A plain object of named results, e.g. { y, mean, rstd }. */
+Napi::Object fields(Napi::Env env, std::initializer_list<std::pair<const char*, Napi::Value>> kv) {
+  Napi::Object r = Napi::Object::New(env);
+  for (const auto& [name, value] : kv) r.Set(name, value);
+  return r;
+}
+
 // matmul(threads, a, b, batch, m, k, n, transA, transB, strideA, strideB)
 Napi::Value Matmul(const Napi::CallbackInfo& info) {
   Args a(info, "matmul");
@@ -229,11 +238,7 @@ Napi::Value ChannelNorm(const Napi::CallbackInfo& info) {
     std::lock_guard<std::mutex> lock(callMutex);
     active->channelNorm(nth, x, w, bias, y.Data(), mean.Data(), rstd.Data(), n, c, hw, eps, sub);
   }
-  Napi::Object r = Napi::Object::New(env);
-  r.Set("y", y);
-  r.Set("mean", mean);
-  r.Set("rstd", rstd);
-  return r;
+  return fields(env, {{"y", y}, {"mean", mean}, {"rstd", rstd}});
 }
 
 // channelNormBackward(threads, gy, x, weight, mean, rstd, n, c, hw, subtractMean) -> { dx, dweight, dbias }
@@ -254,11 +259,7 @@ Napi::Value ChannelNormBackward(const Napi::CallbackInfo& info) {
     std::lock_guard<std::mutex> lock(callMutex);
     active->channelNormBackward(nth, gy, x, w, mean, rstd, dx.Data(), dw.Data(), db.Data(), n, c, hw, sub);
   }
-  Napi::Object r = Napi::Object::New(env);
-  r.Set("dx", dx);
-  r.Set("dweight", dw);
-  r.Set("dbias", db);
-  return r;
+  return fields(env, {{"dx", dx}, {"dweight", dw}, {"dbias", db}});
 }
 
 struct ScanCall {
@@ -303,10 +304,7 @@ Napi::Value Scan(const Napi::CallbackInfo& info) {
     std::lock_guard<std::mutex> lock(callMutex);
     active->scan(nth, c.in, y.Data(), states.Data(), c.s);
   }
-  Napi::Object r = Napi::Object::New(env);
-  r.Set("y", y);
-  r.Set("states", states);
-  return r;
+  return fields(env, {{"y", y}, {"states", states}});
 }
 
 // scanBackward(threads, u, delta, A, B, C, D, deltaBias, b, groups, d, n, L, chunk, states, gy) -> grads
@@ -324,15 +322,7 @@ Napi::Value ScanBackward(const Napi::CallbackInfo& info) {
     std::lock_guard<std::mutex> lock(callMutex);
     active->scanBackward(nth, c.in, states, gy, g, c.s);
   }
-  Napi::Object r = Napi::Object::New(env);
-  r.Set("du", du);
-  r.Set("ddelta", ddelta);
-  r.Set("dA", dA);
-  r.Set("dB", dB);
-  r.Set("dC", dC);
-  r.Set("dD", dD);
-  r.Set("dDeltaBias", dDeltaBias);
-  return r;
+  return fields(env, {{"du", du}, {"ddelta", ddelta}, {"dA", dA}, {"dB", dB}, {"dC", dC}, {"dD", dD}, {"dDeltaBias", dDeltaBias}});
 }
 
 constexpr int kUnaryOps = 5;
@@ -412,7 +402,6 @@ Napi::Value GateBackward(const Napi::CallbackInfo& info) {
   const float* gy = a.f32(8, "gy", g.rows * g.len);
   bool packed = a.boolean(9, "packed");
   Napi::Env env = info.Env();
-  Napi::Object r = Napi::Object::New(env);
   if (packed) {
     auto dx = out(env, 2 * g.rows * g.len);
     {
@@ -420,17 +409,14 @@ Napi::Value GateBackward(const Napi::CallbackInfo& info) {
       active->gateBackward(nth, g.op, g.a, g.b, gy, dx.Data(), dx.Data() + g.len, g.rows, g.len, g.sa, g.sb,
                            2 * g.len, 2 * g.len);
     }
-    r.Set("dx", dx);
-  } else {
-    auto da = out(env, g.rows * g.len), db = out(env, g.rows * g.len);
-    {
-      std::lock_guard<std::mutex> lock(callMutex);
-      active->gateBackward(nth, g.op, g.a, g.b, gy, da.Data(), db.Data(), g.rows, g.len, g.sa, g.sb, g.len, g.len);
-    }
-    r.Set("da", da);
-    r.Set("db", db);
+    return fields(env, {{"dx", dx}});
   }
-  return r;
+  auto da = out(env, g.rows * g.len), db = out(env, g.rows * g.len);
+  {
+    std::lock_guard<std::mutex> lock(callMutex);
+    active->gateBackward(nth, g.op, g.a, g.b, gy, da.Data(), db.Data(), g.rows, g.len, g.sa, g.sb, g.len, g.len);
+  }
+  return fields(env, {{"da", da}, {"db", db}});
 }
 
 // ss2dGather(threads, x, b, c, h, w) -> (b, 4c, h·w); ss2dMerge(threads, ys, b, c, h, w) -> (b, c, h, w)
@@ -456,18 +442,13 @@ Napi::Value Isa(const Napi::CallbackInfo& info) { return Napi::String::New(info.
 
 Napi::Value SetIsa(const Napi::CallbackInfo& info) {
   std::string want = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  const std::pair<const Table*, bool> choices[] = {{&genericTable, true}, {&avx2Table, cpuHasAvx2()}, {&avx512Table, cpuHasAvx512()}};
   std::lock_guard<std::mutex> lock(callMutex);
-  if (want == "generic") {
-    active = &genericTable;
-    return Napi::Boolean::New(info.Env(), true);
-  }
-  if (want == "avx2" && cpuHasAvx2()) {
-    active = &avx2Table;
-    return Napi::Boolean::New(info.Env(), true);
-  }
-  if (want == "avx512" && cpuHasAvx512()) {
-    active = &avx512Table;
-    return Napi::Boolean::New(info.Env(), true);
+  for (const auto& [table, supported] : choices) {
+    if (want == table->isa && supported) {
+      active = table;
+      return Napi::Boolean::New(info.Env(), true);
+    }
   }
   return Napi::Boolean::New(info.Env(), false);
 }
