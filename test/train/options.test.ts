@@ -174,12 +174,18 @@ test('numbers written without !!float are accepted; io_backend other than disk i
   assert.ok(o.unsupported.some((u) => u.path === 'datasets.val.io_backend.type' && /lmdb/.test(u.reason)));
 });
 
-test('the option files of the bundled models (models/<task>/{coarse,fine}.yml) parse cleanly and chain', () => {
+test('the option files of the bundled models (models/<task>/{coarse,fine,refine}.yml) parse cleanly and chain', () => {
   for (const task of ['denoise', 'derain', 'deblur']) {
     const dir = join(repoRoot(), 'models', task);
     const coarse = loadOptions(join(dir, 'coarse.yml'));
     const fine = loadOptions(join(dir, 'fine.yml'));
-    for (const o of [coarse, fine]) {
+    const refine = readdirSync(dir).includes('refine.yml') ? loadOptions(join(dir, 'refine.yml')) : null;
+    if (refine) {
+      assert.equal(refine.train.stage, 'fine');
+      assert.equal(refine.path.pretrainNetworkG, join(fine.path.models, 'net_g_latest.safetensors'), task);
+      assert.equal(refine.train.totalIter, (refine.train.scheduler.periods ?? []).reduce((a, b) => a + b, 0), task);
+    }
+    for (const o of refine ? [coarse, fine, refine] : [coarse, fine]) {
       assert.deepEqual(o.unknown, [], task);
       assert.deepEqual(o.warnings, [], task);
       assert.equal(o.network.dim, 16, task);
