@@ -46,10 +46,18 @@ export function conv2dBiasGrad(g: Float32Array, n: number, o: number, hw: number
   const gb = new Float32Array(o);
   for (let b = 0; b < n; b++) {
     for (let oc = 0; oc < o; oc++) {
-      let s = 0;
       const off = (b * o + oc) * hw;
-      for (let i = 0; i < hw; i++) s += g[off + i];
-      gb[oc] += s;
+      // four independent sums: one chain of dependent additions runs at a quarter of the speed
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let i = 0;
+      for (; i + 4 <= hw; i += 4) {
+        s0 += g[off + i];
+        s1 += g[off + i + 1];
+        s2 += g[off + i + 2];
+        s3 += g[off + i + 3];
+      }
+      for (; i < hw; i++) s0 += g[off + i];
+      gb[oc] += s0 + s1 + (s2 + s3);
     }
   }
   return gb;
