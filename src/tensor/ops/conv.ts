@@ -4,6 +4,7 @@ import { kernels } from '../../backend/index.js';
 import type { Conv2dArgs } from '../../backend/kernels.js';
 import { mean } from './reduce.js';
 import { reshape, slice } from './movement.js';
+import { sumRange } from './strided.js';
 
 export interface Conv2dOptions {
   /** Zero padding: one number for both axes or [padH, padW]. */
@@ -44,22 +45,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
 /** The bias gradient of a convolution: the output gradient summed over batch and pixels, per channel. */
 export function conv2dBiasGrad(g: Float32Array, n: number, o: number, hw: number): Float32Array {
   const gb = new Float32Array(o);
-  for (let b = 0; b < n; b++) {
-    for (let oc = 0; oc < o; oc++) {
-      const off = (b * o + oc) * hw;
-      // four independent sums: one chain of dependent additions runs at a quarter of the speed
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      let i = 0;
-      for (; i + 4 <= hw; i += 4) {
-        s0 += g[off + i];
-        s1 += g[off + i + 1];
-        s2 += g[off + i + 2];
-        s3 += g[off + i + 3];
-      }
-      for (; i < hw; i++) s0 += g[off + i];
-      gb[oc] += s0 + s1 + (s2 + s3);
-    }
-  }
+  for (let b = 0; b < n; b++) for (let oc = 0; oc < o; oc++) gb[oc] += sumRange(g, (b * o + oc) * hw, hw);
   return gb;
 }
 

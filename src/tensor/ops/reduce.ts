@@ -1,6 +1,6 @@
 import { Tensor, result } from '../tensor.js';
 import { normAxis, numel } from '../shape.js';
-import { broadcastStrides, contiguousStrides, forEachRow } from './strided.js';
+import { broadcastStrides, contiguousStrides, forEachRow, sumRange } from './strided.js';
 
 function reducedShape(op: string, x: Tensor, axes: readonly number[] | undefined, keepdim: boolean) {
   const rank = x.ndim;
@@ -20,9 +20,7 @@ function sumInto(x: Tensor, kept: readonly number[]): Float32Array {
     const xo = off[0];
     const oo = off[1];
     if (inner === 0) {
-      let acc = 0;
-      for (let i = 0; i < len; i++) acc += src[xo + i];
-      out[oo] += acc;
+      out[oo] += sumRange(src, xo, len);
     } else {
       for (let i = 0; i < len; i++) out[oo + i] += src[xo + i];
     }

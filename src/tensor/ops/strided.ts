@@ -75,6 +75,21 @@ export function coalesce(shape: Shape, strides: readonly (readonly number[])[]):
   return [outShape, outStrides];
 }
 
+/** Σ a[start … start+len): four independent partial sums (one chain of dependent additions runs at a quarter of the speed). */
+export function sumRange(a: Float32Array, start: number, len: number): number {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let i = start;
+  const end = start + len;
+  for (; i + 4 <= end; i += 4) {
+    s0 += a[i];
+    s1 += a[i + 1];
+    s2 += a[i + 2];
+    s3 += a[i + 3];
+  }
+  for (; i < end; i++) s0 += a[i];
+  return s0 + s1 + (s2 + s3);
+}
+
 /** Sums a gradient of `outShape` down to the broadcast input's `inShape`. */
 export function sumToShape(g: Float32Array, outShape: Shape, inShape: Shape): Float32Array {
   let same = outShape.length === inShape.length;
@@ -89,9 +104,7 @@ export function sumToShape(g: Float32Array, outShape: Shape, inShape: Shape): Fl
     const io = off[1];
     const s = inStrides[inStrides.length - 1] ?? 0;
     if (s === 0) {
-      let acc = 0;
-      for (let i = 0; i < len; i++) acc += g[go + i];
-      out[io] += acc;
+      out[io] += sumRange(g, go, len);
     } else {
       for (let i = 0; i < len; i++) out[io + i] += g[go + i];
     }
