@@ -12,34 +12,50 @@ export interface Conv2dOptions {
   groups?: number;
 }
 
-/** 2-D cross-correlation with stride 1, NCHW input and OIHW weight, as torch's conv2d. */
-export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
-  if (x.ndim !== 4 || weight.ndim !== 4) throw new TensorError('conv2d', 'input must be NCHW and weight OIHW', [x.shape, weight.shape]);
-  const [n, c, h, w] = x.shape;
+/** A checked stride-1 convolution over raw data: its output shape and forward / backward closures. */
+export interface ConvPlan {
+  shape: number[];
+  /** [weight] or [weight, bias]: the parameters after x in the op's inputs. */
+  params: Tensor[];
+  forward(x: Float32Array): Float32Array;
+  /** [gx, gw] or [gx, gw, gb] (as params) for output gradient g and input data x. */
+  backward(g: Float32Array, x: Float32Array, needX: boolean): (Float32Array | null)[];
+}
+
+/** Checks a convolution of an input of `xShape` (errors name `op`) and returns its plan. */
+export function planConv2d(op: string, xShape: readonly number[], weight: Tensor, bias: Tensor | null, opts: Conv2dOptions = {}): ConvPlan {
+  if (xShape.length !== 4 || weight.ndim !== 4) throw new TensorError(op, 'input must be NCHW and weight OIHW', [xShape, weight.shape]);
+  const [n, c, h, w] = xShape;
   const [o, ci, kh, kw] = weight.shape;
   const groups = opts.groups ?? 1;
   const [padH, padW] = typeof opts.padding === 'number' || opts.padding === undefined ? [opts.padding ?? 0, opts.padding ?? 0] : opts.padding;
   if (!Number.isInteger(groups) || groups < 1 || c % groups || o % groups) {
-    throw new TensorError('conv2d', `groups ${groups} must divide input channels ${c} and output channels ${o}`, [x.shape, weight.shape]);
+    throw new TensorError(op, `groups ${groups} must divide input channels ${c} and output channels ${o}`, [xShape, weight.shape]);
   }
-  if (ci !== c / groups) throw new TensorError('conv2d', `weight expects ${ci * groups} input channels, input has ${c}`, [x.shape, weight.shape]);
-  if (bias && (bias.ndim !== 1 || bias.shape[0] !== o)) throw new TensorError('conv2d', `bias must have ${o} elements`, [bias.shape]);
+  if (ci !== c / groups) throw new TensorError(op, `weight expects ${ci * groups} input channels, input has ${c}`, [xShape, weight.shape]);
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== o)) throw new TensorError(op, `bias must have ${o} elements`, [bias.shape]);
   const oh = h + 2 * padH - kh + 1;
   const ow = w + 2 * padW - kw + 1;
-  if (oh <= 0 || ow <= 0) throw new TensorError('conv2d', 'kernel larger than the padded input', [x.shape, weight.shape]);
+  if (oh <= 0 || ow <= 0) throw new TensorError(op, 'kernel larger than the padded input', [xShape, weight.shape]);
   const args: Conv2dArgs = { n, c, h, w, o, kh, kw, padH, padW, groups, oh, ow };
   const kern = kernels();
-  const out = kern.conv2d(x.data, weight.data, bias ? bias.data : null, args);
-  const inputs = bias ? [x, weight, bias] : [x, weight];
-  return result('conv2d', out, [n, o, oh, ow], inputs, (g) => {
-    const gx = x.requiresGrad ? kern.conv2dBackwardInput(g, weight.data, args) : null;
-    const gw = weight.requiresGrad ? kern.conv2dBackwardWeight(g, x.data, args) : null;
-    let gb: Float32Array | null = null;
-    if (bias?.requiresGrad) {
-      gb = conv2dBiasGrad(g, n, o, oh * ow);
-    }
-    return bias ? [gx, gw, gb] : [gx, gw];
-  });
+  return {
+    shape: [n, o, oh, ow],
+    params: bias ? [weight, bias] : [weight],
+    forward: (x) => kern.conv2d(x, weight.data, bias ? bias.data : null, args),
+    backward: (g, x, needX) => {
+      const gx = needX ? kern.conv2dBackwardInput(g, weight.data, args) : null;
+      const gw = weight.requiresGrad ? kern.conv2dBackwardWeight(g, x, args) : null;
+      if (!bias) return [gx, gw];
+      return [gx, gw, bias.requiresGrad ? conv2dBiasGrad(g, n, o, oh * ow) : null];
+    },
+  };
+}
+
+/** 2-D cross-correlation with stride 1, NCHW input and OIHW weight, as torch's conv2d. */
+export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
+  const p = planConv2d('conv2d', x.shape, weight, bias, opts);
+  return result('conv2d', p.forward(x.data), p.shape, [x, ...p.params], (g) => p.backward(g, x.data, x.requiresGrad));
 }
 
 /** The bias gradient of a convolution: the output gradient summed over batch and pixels, per channel. */

@@ -3,14 +3,14 @@
  * one kernel call forward and one backward (see the Kernels interface); the unfused ops they
  * replace remain the reference in the tests.
  */
-import { Tensor, noGrad, result } from '../tensor.js';
+import { Tensor, result } from '../tensor.js';
 import { TensorError } from '../errors.js';
 import { sameShape } from '../shape.js';
 import { kernels } from '../../backend/index.js';
 import {
-  UNARY_OPS, type Conv2dArgs, type GateArgs, type MatmulArgs, type ScanArgs, type ScanInputs, type Ss2dArgs, type UnaryOp,
+  UNARY_OPS, type GateArgs, type ScanArgs, type ScanInputs, type Ss2dArgs, type UnaryOp,
 } from '../../backend/kernels.js';
-import { conv2d, conv2dBiasGrad, type Conv2dOptions } from './conv.js';
+import { planConv2d, type Conv2dOptions } from './conv.js';
 import { SCAN_CHUNK } from './scan.js';
 
 function checkOp(name: string, op: UnaryOp): void {
@@ -37,15 +37,25 @@ export function gatedActivation(op: UnaryOp, a: Tensor, b: Tensor): Tensor {
 export function splitGate(op: UnaryOp, x: Tensor): Tensor {
   checkOp('splitGate', op);
   if (x.ndim < 2 || x.shape[1] % 2) throw new TensorError('splitGate', 'needs (N, 2C, …) with an even channel count', [x.shape]);
-  const n = x.shape[0];
-  const len = x.size / (n || 1) / 2;
+  const hg = halvesGate(op, x.data, x.shape);
+  return result('splitGate', hg.out, hg.shape, [x], (g) => [hg.backward(x.data, g)]);
+}
+
+/**
+ * act(first half)·second half over the channel halves of an (N, 2C, …) buffer `t` (C even is
+ * the caller's check): the values, their shape, and the packed gradient of a buffer `src`
+ * holding the same values (t itself or its recomputation).
+ */
+function halvesGate(op: UnaryOp, t: Float32Array, shape: readonly number[]) {
+  const n = shape[0];
+  const len = t.length / (n || 1) / 2;
   const args: GateArgs = { rows: n, len, strideA: 2 * len, strideB: 2 * len };
   const kern = kernels();
-  const out = n ? kern.gate(op, x.data, x.data.subarray(len), args) : new Float32Array(0);
-  const shape = x.shape.map((s, i) => (i === 1 ? s / 2 : s));
-  return result('splitGate', out, shape, [x], (g) => [
-    n ? kern.gateBackwardPacked(op, x.data, x.data.subarray(len), g, args) : new Float32Array(0),
-  ]);
+  return {
+    out: n ? kern.gate(op, t, t.subarray(len), args) : new Float32Array(0),
+    shape: shape.map((s, i) => (i === 1 ? s / 2 : s)),
+    backward: (src: Float32Array, g: Float32Array) => (n ? kern.gateBackwardPacked(op, src, src.subarray(len), g, args) : new Float32Array(0)),
+  };
 }
 
 function ss2dArgs(op: string, shape: readonly number[], c: number, h: number, w: number): Ss2dArgs {
@@ -80,29 +90,6 @@ export function ss2dMerge(ys: Tensor, h: number, w: number): Tensor {
   return result('ss2dMerge', kern.ss2dMerge(ys.data, args), [b, c4 / 4, h, w], [ys], (g) => [kern.ss2dGather(g, args)]);
 }
 
-/** The conv2d of conv.ts without recording: data out, and a backward from the output gradient. */
-function convParts(x: Tensor, weight: Tensor, bias: Tensor | null, opts: Conv2dOptions) {
-  // run the recorded op once under noGrad for its validation and output, then rebuild the backward
-  const y = noGrad(() => conv2d(x, weight, bias, opts));
-  const [n, c, h, w] = x.shape;
-  const [o, , kh, kw] = weight.shape;
-  const groups = opts.groups ?? 1;
-  const [padH, padW] = typeof opts.padding === 'number' || opts.padding === undefined ? [opts.padding ?? 0, opts.padding ?? 0] : opts.padding;
-  const args: Conv2dArgs = { n, c, h, w, o, kh, kw, padH, padW, groups, oh: y.shape[2], ow: y.shape[3] };
-  const kern = kernels();
-  const recompute = () => kern.conv2d(x.data, weight.data, bias ? bias.data : null, args);
-  const backward = (g: Float32Array): (Float32Array | null)[] => {
-    const gx = x.requiresGrad ? kern.conv2dBackwardInput(g, weight.data, args) : null;
-    const gw = weight.requiresGrad ? kern.conv2dBackwardWeight(g, x.data, args) : null;
-    let gb: Float32Array | null = null;
-    if (bias?.requiresGrad) {
-      gb = conv2dBiasGrad(g, n, o, args.oh * args.ow);
-    }
-    return bias ? [gx, gw, gb] : [gx, gw];
-  };
-  return { y, recompute, backward, inputs: bias ? [x, weight, bias] : [x, weight] };
-}
-
 /**
  * act(conv2d(x, weight, bias)) as one op that does not keep the convolution's output: the
  * backward recomputes it (cheap for the depthwise convs this serves). Saves one feature map of
@@ -110,12 +97,12 @@ function convParts(x: Tensor, weight: Tensor, bias: Tensor | null, opts: Conv2dO
  */
 export function conv2dAct(op: UnaryOp, x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
   checkOp('conv2dAct', op);
-  const c = convParts(x, weight, bias, opts);
+  const c = planConv2d('conv2dAct', x.shape, weight, bias, opts);
   const kern = kernels();
-  const out = kern.unary(op, c.y.data);
-  return result('conv2dAct', out, c.y.shape, c.inputs, (g) => {
-    const t = c.recompute();
-    return c.backward(kern.unaryBackward(op, t, op === 'exp' || op === 'sigmoid' ? out : null, g));
+  const out = kern.unary(op, c.forward(x.data));
+  return result('conv2dAct', out, c.shape, [x, ...c.params], (g) => {
+    const t = c.forward(x.data);
+    return c.backward(kern.unaryBackward(op, t, op === 'exp' || op === 'sigmoid' ? out : null, g), x.data, x.requiresGrad);
   });
 }
 
@@ -126,19 +113,10 @@ export function conv2dAct(op: UnaryOp, x: Tensor, weight: Tensor, bias: Tensor |
  */
 export function conv2dSplitGate(op: UnaryOp, x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
   checkOp('conv2dSplitGate', op);
-  const c = convParts(x, weight, bias, opts);
-  const t = c.y;
-  if (t.shape[1] % 2) throw new TensorError('conv2dSplitGate', 'the convolution needs an even number of output channels', [weight.shape]);
-  const n = t.shape[0];
-  const len = t.size / (n || 1) / 2;
-  const args: GateArgs = { rows: n, len, strideA: 2 * len, strideB: 2 * len };
-  const kern = kernels();
-  const out = n ? kern.gate(op, t.data, t.data.subarray(len), args) : new Float32Array(0);
-  const shape = t.shape.map((s, i) => (i === 1 ? s / 2 : s));
-  return result('conv2dSplitGate', out, shape, c.inputs, (g) => {
-    const td = c.recompute();
-    return c.backward(n ? kern.gateBackwardPacked(op, td, td.subarray(len), g, args) : new Float32Array(0));
-  });
+  const c = planConv2d('conv2dSplitGate', x.shape, weight, bias, opts);
+  if (c.shape[1] % 2) throw new TensorError('conv2dSplitGate', 'the convolution needs an even number of output channels', [weight.shape]);
+  const hg = halvesGate(op, c.forward(x.data), c.shape);
+  return result('conv2dSplitGate', hg.out, hg.shape, [x, ...c.params], (g) => c.backward(hg.backward(c.forward(x.data), g), x.data, x.requiresGrad));
 }
 
 /**
@@ -242,35 +220,6 @@ export function ss2dScan(u: Tensor, xProjW: Tensor, dtW: Tensor, A: Tensor, D: T
   });
 }
 
-/** A convolution on raw data whose input may be recomputed: forward and backward closures. */
-function rawConv(xShape: readonly number[], weight: Tensor, bias: Tensor | null, opts: Conv2dOptions) {
-  const [n, c, h, w] = xShape;
-  const [o, ci, kh, kw] = weight.shape;
-  const groups = opts.groups ?? 1;
-  const [padH, padW] = typeof opts.padding === 'number' || opts.padding === undefined ? [opts.padding ?? 0, opts.padding ?? 0] : opts.padding;
-  if (weight.ndim !== 4 || !Number.isInteger(groups) || groups < 1 || c % groups || o % groups || ci !== c / groups) {
-    throw new TensorError('conv2d (fused)', `weight does not fit an input of ${c} channels with ${groups} groups`, [xShape, weight.shape]);
-  }
-  if (bias && bias.size !== o) throw new TensorError('conv2d (fused)', `bias must have ${o} elements`, [bias.shape]);
-  const args: Conv2dArgs = { n, c, h, w, o, kh, kw, padH, padW, groups, oh: h + 2 * padH - kh + 1, ow: w + 2 * padW - kw + 1 };
-  if (args.oh <= 0 || args.ow <= 0) throw new TensorError('conv2d (fused)', 'kernel larger than the padded input', [xShape, weight.shape]);
-  const kern = kernels();
-  return {
-    shape: [n, o, args.oh, args.ow],
-    forward: (x: Float32Array) => kern.conv2d(x, weight.data, bias ? bias.data : null, args),
-    /** [gx, gw, gb] for output gradient g and input data x. */
-    backward: (g: Float32Array, x: Float32Array, needX: boolean): [Float32Array | null, Float32Array | null, Float32Array | null] => {
-      const gx = needX ? kern.conv2dBackwardInput(g, weight.data, args) : null;
-      const gw = weight.requiresGrad ? kern.conv2dBackwardWeight(g, x, args) : null;
-      let gb: Float32Array | null = null;
-      if (bias?.requiresGrad) {
-        gb = conv2dBiasGrad(g, n, o, args.oh * args.ow);
-      }
-      return [gx, gw, gb];
-    },
-  };
-}
-
 /**
  * The FFN's body as one op: act(a)·g with (a, g) = chunk(conv2(conv1(x)), 2, 1) — project_in
  * (conv1), the depthwise conv (conv2), the chunk and the gate — keeping only x: both conv
@@ -283,25 +232,14 @@ export function convConvSplitGate(
   w2: Tensor, b2: Tensor | null, o2: Conv2dOptions,
 ): Tensor {
   checkOp('convConvSplitGate', op);
-  if (x.ndim !== 4) throw new TensorError('convConvSplitGate', 'input must be NCHW', [x.shape]);
-  const c1 = rawConv(x.shape, w1, b1, o1);
-  const c2 = rawConv(c1.shape, w2, b2, o2);
+  const c1 = planConv2d('convConvSplitGate', x.shape, w1, b1, o1);
+  const c2 = planConv2d('convConvSplitGate', c1.shape, w2, b2, o2);
   if (c2.shape[1] % 2) throw new TensorError('convConvSplitGate', 'the second convolution needs an even number of output channels', [w2.shape]);
-  const n = c2.shape[0];
-  const len = (c2.shape[1] / 2) * c2.shape[2] * c2.shape[3];
-  const args: GateArgs = { rows: n, len, strideA: 2 * len, strideB: 2 * len };
-  const kern = kernels();
-  const t2 = c2.forward(c1.forward(x.data));
-  const out = n ? kern.gate(op, t2, t2.subarray(len), args) : new Float32Array(0);
-  const shape = c2.shape.map((s, i) => (i === 1 ? s / 2 : s));
-  const inputs = [x, w1, ...(b1 ? [b1] : []), w2, ...(b2 ? [b2] : [])];
-  return result('convConvSplitGate', out, shape, inputs, (g) => {
+  const hg = halvesGate(op, c2.forward(c1.forward(x.data)), c2.shape);
+  return result('convConvSplitGate', hg.out, hg.shape, [x, ...c1.params, ...c2.params], (g) => {
     const r1 = c1.forward(x.data);
-    const r2 = c2.forward(r1);
-    const g2 = n ? kern.gateBackwardPacked(op, r2, r2.subarray(len), g, args) : new Float32Array(0);
-    const [g1, gw2, gb2] = c2.backward(g2, r1, true);
-    const [gx, gw1, gb1] = c1.backward(g1!, x.data, x.requiresGrad);
-    return [gx, gw1, ...(b1 ? [gb1] : []), gw2, ...(b2 ? [gb2] : [])];
+    const [g1, ...grads2] = c2.backward(hg.backward(c2.forward(r1), g), r1, true);
+    return [...c1.backward(g1!, x.data, x.requiresGrad), ...grads2];
   });
 }
 
