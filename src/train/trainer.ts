@@ -102,9 +102,7 @@ export class Trainer {
   static async create(opts: TrainOptions, hooks: TrainerHooks = {}, resume?: string): Promise<Trainer> {
     const ds = opts.datasets.train;
     if (!ds) throw new Error(`${opts.file ?? 'options'}: datasets.train is required for training`);
-    const loader = (p: string) => readImage(p);
-    const dataset = ds.datarootLq === null ? CleanFolderDataset.open({ dir: ds.datarootGt, loader }) : await PairedFolderDataset.open({ dirLq: ds.datarootLq, dirGt: ds.datarootGt, filenameTmpl: ds.filenameTmpl, loader });
-    const trainer = new Trainer(opts, dataset, hooks);
+    const trainer = new Trainer(opts, await openDataset(ds), hooks);
     for (const dir of [opts.path.models, opts.path.trainingStates, opts.path.experimentsRoot]) mkdirSync(dir, { recursive: true });
     const resumeFrom = resume ?? opts.path.resumeState;
     if (resumeFrom) trainer.restore(loadTrainingState(resumeFrom), resumeFrom);
@@ -202,17 +200,11 @@ export class Trainer {
     if (!this.valCache) {
       this.valCache = [];
       for (const v of o.datasets.val) {
-        const loader = (p: string) => readImage(p);
-        if (v.datarootLq === null) {
-          const ds = CleanFolderDataset.open({ dir: v.datarootGt, loader });
-          for (let i = 0; i < ds.length; i++) {
-            const { name, gt } = await ds.get(i);
-            // a fixed seed per image, as Restormer's np.random.seed(0): the same noisy inputs at every validation
-            this.valCache.push({ name, gt, lq: addGaussianNoise(gt, v.sigmaTest ?? 0, new Rng(0)) });
-          }
-        } else {
-          const ds = await PairedFolderDataset.open({ dirLq: v.datarootLq, dirGt: v.datarootGt, filenameTmpl: v.filenameTmpl, loader });
-          for (let i = 0; i < ds.length; i++) this.valCache.push(await ds.get(i));
+        const ds = await openDataset(v);
+        for (let i = 0; i < ds.length; i++) {
+          const item = await ds.get(i);
+          // Gaussian denoising: a fixed seed per image, as Restormer's np.random.seed(0), so every validation sees the same inputs
+          this.valCache.push(v.sigmaTest === null ? item : { ...item, lq: addGaussianNoise(item.gt, v.sigmaTest, new Rng(0)) });
         }
       }
     }
@@ -284,4 +276,11 @@ export class Trainer {
     }
     return { iter: this.iter, stopped: false, lastLoss, lastPsnr };
   }
+}
+
+/** The folders behind a `datasets` entry: paired input/target folders, or clean images only when it has no dataroot_lq (Gaussian denoising). */
+async function openDataset(d: { datarootGt: string; datarootLq: string | null; filenameTmpl: string }): Promise<TrainingDataset> {
+  const loader = (p: string) => readImage(p);
+  if (d.datarootLq === null) return CleanFolderDataset.open({ dir: d.datarootGt, loader });
+  return PairedFolderDataset.open({ dirLq: d.datarootLq, dirGt: d.datarootGt, filenameTmpl: d.filenameTmpl, loader });
 }
