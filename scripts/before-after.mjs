@@ -3,7 +3,7 @@
 // Usage (after the build): node scripts/before-after.mjs [out.png]
 import sharp from 'sharp';
 import { fileURLToPath } from 'node:url';
-import { loadModel, readImage, restoreImage, bundledModelPath } from '../dist/src/index.js';
+import { loadModel, readImage, restoreImage, bundledModelPath, toUint8HWC } from '../dist/src/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const out = process.argv[2] ?? `${root}docs/before-after.png`;
@@ -14,12 +14,8 @@ const rows = [['denoise', 'chelsea_noisy.png'], ['derain', 'chelsea_rain.png'], 
 
 /** A planar [0, 1] image → the enlarged crop as PNG bytes. */
 async function panel(img) {
-  const hwc = Buffer.alloc(img.width * img.height * img.channels);
-  const plane = img.width * img.height;
-  for (let c = 0; c < img.channels; c++) {
-    for (let i = 0; i < plane; i++) hwc[i * img.channels + c] = Math.round(Math.min(1, Math.max(0, img.data[c * plane + i])) * 255);
-  }
-  return sharp(hwc, { raw: { width: img.width, height: img.height, channels: img.channels } })
+  const hwc = toUint8HWC(img);
+  return sharp(hwc.data, { raw: { width: hwc.width, height: hwc.height, channels: hwc.channels } })
     .extract(crop)
     .resize(crop.width * scale, crop.height * scale, { kernel: 'nearest' })
     .png()
