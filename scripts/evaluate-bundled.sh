@@ -2,7 +2,7 @@
 # Scores the bundled models on the held-out validation photos (datasets/<task>/val_full and,
 # for the denoiser, val_sigma25 / val_sigma50), against their degraded inputs and, for the
 # denoiser, against total-variation denoising (scikit-image; needs python3-skimage).
-# Writes models/VALIDATION.md. Deterministic (seed 0, η = 0, 3 sampling steps).
+# Prints the table and writes it to $OUT/table.md (default experiments/validation/). Deterministic (seed 0, η = 0, 3 sampling steps).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CLI=${CLI:-node dist/src/cli/main.js}
