@@ -70,6 +70,8 @@ export interface ValDatasetOptions {
   datarootLq: string | null;
   /** Dataset_GaussianDenoising: σ (8-bit units) of the fixed-seed noise added to each image. */
   sigmaTest: number | null;
+  /** Dataset_GaussianDenoising: clip and round the noisy image to 8 bits (see GaussianNoiseOptions). */
+  noisyAsUint8: boolean;
   filenameTmpl: string;
 }
 
@@ -333,7 +335,11 @@ function gaussianTrainNoise(r: Reader, d: Obj, p: string): GaussianNoiseOptions 
   if (sigmaType === 'constant' && sigmaRange.length !== 1) r.err(`${p}.sigma_range`, `sigma_type constant takes one σ, got ${sigmaRange.length} values`);
   if (sigmaType === 'random' && (sigmaRange.length !== 2 || sigmaRange[0] > sigmaRange[1])) r.err(`${p}.sigma_range`, `sigma_type random takes [low, high] with low ≤ high, got [${sigmaRange.join(', ')}]`);
   gaussianInputChannels(r, d, p);
-  return { sigmaType, sigmaRange };
+  return { sigmaType, sigmaRange, noisyAsUint8: noisyAsUint8(r, d, p) };
+}
+
+function noisyAsUint8(r: Reader, d: Obj, p: string): boolean {
+  return r.bool(d, 'noisy_as_uint8', `${p}.noisy_as_uint8`, false);
 }
 
 function gaussianInputChannels(r: Reader, d: Obj, p: string): void {
@@ -464,6 +470,7 @@ export function parseOptions(text: string, opts: ParseOptionsOptions = {}): Trai
         datarootGt: rel(r.str(d, 'dataroot_gt', `${p}.dataroot_gt`, undefined)),
         datarootLq: gaussian ? null : rel(r.str(d, 'dataroot_lq', `${p}.dataroot_lq`, undefined)),
         sigmaTest: gaussian ? r.num(d, 'sigma_test', `${p}.sigma_test`, undefined, { min: 0 }) : null,
+        noisyAsUint8: gaussian ? noisyAsUint8(r, d, p) : false,
         filenameTmpl: r.str(d, 'filename_tmpl', `${p}.filename_tmpl`, '{}'),
       });
       common();

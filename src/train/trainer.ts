@@ -186,7 +186,7 @@ export class Trainer {
     for (const i of indices) {
       const p = await this.pair(i);
       const [lq, gt] = trainPairTransform(p.lq, p.gt, { patchSize: ds.gtSize, geometricAugs: ds.geometricAugs }, this.rng, this.dataset.nameOf(i));
-      items.push({ lq: ds.gaussian ? addGaussianNoise(lq, drawSigma(ds.gaussian, this.rng), this.rng) : lq, gt });
+      items.push({ lq: ds.gaussian ? addGaussianNoise(lq, drawSigma(ds.gaussian, this.rng), this.rng, ds.gaussian.noisyAsUint8) : lq, gt });
     }
     const stage = this.progressive.stageAt(this.iter);
     const batch = progressiveSubBatch(collatePairs(items), stage, this.rng);
@@ -204,7 +204,7 @@ export class Trainer {
         for (let i = 0; i < ds.length; i++) {
           const item = await ds.get(i);
           // Gaussian denoising: a fixed seed per image, as Restormer's np.random.seed(0), so every validation sees the same inputs
-          this.valCache.push(v.sigmaTest === null ? item : { ...item, lq: addGaussianNoise(item.gt, v.sigmaTest, new Rng(0)) });
+          this.valCache.push(v.sigmaTest === null ? item : { ...item, lq: addGaussianNoise(item.gt, v.sigmaTest, new Rng(0), v.noisyAsUint8) });
         }
       }
     }

@@ -198,6 +198,12 @@ test('Gaussian-denoising noise: σ drawn as configured, N(0, σ/255) added witho
   assert.ok(noisy.data.some((v) => v > 1), 'values above 1 are kept, as Restormer');
   assert.equal(img.data[0], Math.fround(0.98), 'the input image is left untouched');
   assert.deepEqual(addGaussianNoise(img, 25, new Rng(1)).data, noisy.data, 'seeded');
+
+  const as8 = addGaussianNoise(img, 25, new Rng(1), true);
+  assert.ok(as8.data.every((v) => v >= 0 && v <= 1 && Math.abs(v * 255 - Math.round(v * 255)) < 1e-4), 'noisy_as_uint8: clipped to [0, 1], on 1/255 steps');
+  const same = noisy.data.findIndex((v) => v > 0.1 && v < 0.9);
+  assert.ok(Math.abs(as8.data[same] - noisy.data[same]) <= 0.5 / 255 + 1e-6, 'inside the range only rounding changes a value');
+  assert.ok(as8.data.some((v) => v === 1), 'values above 1 are clipped to 1');
 });
 
 test('clean-folder data set: every image of dataroot_gt, as both input and target', async () => {

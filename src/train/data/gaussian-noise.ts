@@ -11,19 +11,31 @@ export interface GaussianNoiseOptions {
   sigmaType: SigmaType;
   /** constant: [σ]; random: [lo, hi]; choice: the values to pick from. */
   sigmaRange: number[];
+  /**
+   * Clip the noisy image to [0, 1] and round it to 1/255 steps, as a noisy picture saved to an
+   * 8-bit file (and as `degrade --type noise` makes its pairs). Not in Restormer; default false.
+   */
+  noisyAsUint8: boolean;
 }
 
-export function drawSigma(o: GaussianNoiseOptions, rng: Rng): number {
+export function drawSigma(o: Pick<GaussianNoiseOptions, 'sigmaType' | 'sigmaRange'>, rng: Rng): number {
   const r = o.sigmaRange;
   if (o.sigmaType === 'constant') return r[0];
   if (o.sigmaType === 'random') return r[0] + (r[1] - r[0]) * rng.uniform();
   return r[rng.int(0, r.length)];
 }
 
-/** The image plus N(0, (σ/255)²) noise per value, neither clipped nor quantised (as Restormer). */
-export function addGaussianNoise(img: ImageCHW, sigma: number, rng: Rng): ImageCHW {
+/**
+ * The image plus N(0, (σ/255)²) noise per value: neither clipped nor quantised by default (as
+ * Restormer); `asUint8` clips to [0, 1] and rounds to 1/255 steps, as an 8-bit file would.
+ */
+export function addGaussianNoise(img: ImageCHW, sigma: number, rng: Rng, asUint8 = false): ImageCHW {
   const out = makeImage(img.channels, img.height, img.width);
-  rng.fillNormal(out.data, sigma / 255);
-  for (let i = 0; i < out.data.length; i++) out.data[i] += img.data[i];
+  const d = out.data;
+  rng.fillNormal(d, sigma / 255);
+  for (let i = 0; i < d.length; i++) d[i] += img.data[i];
+  if (asUint8) {
+    for (let i = 0; i < d.length; i++) d[i] = Math.round(Math.min(1, Math.max(0, d[i])) * 255) / 255;
+  }
   return out;
 }
