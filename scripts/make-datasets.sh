@@ -9,10 +9,13 @@ CLI="node dist/src/cli/main.js"
 # held out of training: the validation split (and the README example, chelsea)
 VAL="skimage_astronaut skimage_chelsea sklearn_china mate_ladybird plasma_kite"
 COPIES=${COPIES:-4}
+# the deblurrer's polish stage sees more blur draws: copies 1..COPIES are the same as train/'s
+POLISH_COPIES=16
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$tmp/train" "$tmp/val"
+rm -rf datasets/clean_train
+mkdir -p "$tmp/train" "$tmp/val" "$tmp/polish" datasets/clean_train
 for f in "$CLEAN"/*.png; do
   n=$(basename "$f" .png)
   if [[ " $VAL " == *" $n "* ]]; then
@@ -20,6 +23,8 @@ for f in "$CLEAN"/*.png; do
   else
     # several degraded copies of each training photo (each file name gets its own draw)
     for k in $(seq 1 "$COPIES"); do ln -s "$(realpath "$f")" "$tmp/train/${n}_$k.png"; done
+    for k in $(seq 1 "$POLISH_COPIES"); do ln -s "$(realpath "$f")" "$tmp/polish/${n}_$k.png"; done
+    cp "$f" datasets/clean_train/
   fi
 done
 
@@ -39,4 +44,8 @@ for s in 25 50; do
   rm -rf "datasets/denoise/val_sigma$s"
   $CLI degrade "$tmp/val" -o "datasets/denoise/val_sigma$s" --type noise --sigma $s --seed 3
 done
+# polish stages: the denoiser adds fresh noise to crops of datasets/clean_train on the fly;
+# the deblurrer trains on more blur draws of the same photos
+rm -rf datasets/deblur/train_polish
+$CLI degrade "$tmp/polish" -o datasets/deblur/train_polish --seed 1 --type blur --length 5,17
 echo "datasets ready under datasets/"

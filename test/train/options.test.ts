@@ -174,27 +174,26 @@ test('numbers written without !!float are accepted; io_backend other than disk i
   assert.ok(o.unsupported.some((u) => u.path === 'datasets.val.io_backend.type' && /lmdb/.test(u.reason)));
 });
 
-test('the option files of the bundled models (models/<task>/{coarse,fine,refine}.yml) parse cleanly and chain', () => {
+test('the option files of the bundled models (models/<task>/{coarse,fine,refine,polish}.yml) parse cleanly and chain', () => {
   for (const task of ['denoise', 'derain', 'deblur']) {
     const dir = join(repoRoot(), 'models', task);
-    const coarse = loadOptions(join(dir, 'coarse.yml'));
-    const fine = loadOptions(join(dir, 'fine.yml'));
-    const refine = readdirSync(dir).includes('refine.yml') ? loadOptions(join(dir, 'refine.yml')) : null;
-    if (refine) {
-      assert.equal(refine.train.stage, 'fine');
-      assert.equal(refine.path.pretrainNetworkG, join(fine.path.models, 'net_g_latest.safetensors'), task);
-      assert.equal(refine.train.totalIter, (refine.train.scheduler.periods ?? []).reduce((a, b) => a + b, 0), task);
-    }
-    for (const o of refine ? [coarse, fine, refine] : [coarse, fine]) {
-      assert.deepEqual(o.unknown, [], task);
-      assert.deepEqual(o.warnings, [], task);
-      assert.equal(o.network.dim, 16, task);
-      assert.equal(o.datasets.train!.datarootGt, join(repoRoot(), 'datasets', task, 'train', 'target'));
-    }
-    assert.equal(coarse.train.stage, 'coarse');
-    assert.equal(fine.train.stage, 'fine');
-    assert.equal(fine.path.pretrainNetworkG, join(coarse.path.models, 'net_g_latest.safetensors'), task);
-    assert.ok(Math.min(...fine.datasets.train!.gtSizes) >= 32, 'MS-SSIM needs 32 px');
+    const files = readdirSync(dir);
+    const stages = ['coarse', 'fine', 'refine', 'polish'].filter((s) => files.includes(`${s}.yml`));
+    assert.deepEqual(stages.slice(0, 2), ['coarse', 'fine'], task);
+    const opts = stages.map((s) => loadOptions(join(dir, `${s}.yml`)));
+    opts.forEach((o, i) => {
+      const where = `${task} ${stages[i]}`;
+      assert.deepEqual(o.unknown, [], where);
+      assert.deepEqual(o.warnings, [], where);
+      assert.equal(o.network.dim, 16, where);
+      assert.equal(o.train.stage, i === 0 ? 'coarse' : 'fine', where);
+      if (i > 0) assert.equal(o.path.pretrainNetworkG, join(opts[i - 1].path.models, 'net_g_latest.safetensors'), where);
+      if (i > 1) assert.equal(o.train.totalIter, (o.train.scheduler.periods ?? []).reduce((a, b) => a + b, 0), where);
+      if (i > 0) assert.ok(Math.min(...o.datasets.train!.gtSizes) >= 32, `${where}: MS-SSIM needs 32 px`);
+      const gt = o.datasets.train!.datarootGt;
+      assert.ok(gt.startsWith(join(repoRoot(), 'datasets')), `${where}: trains on datasets/ (${gt})`);
+      if (stages[i] !== 'polish') assert.equal(gt, join(repoRoot(), 'datasets', task, 'train', 'target'), where);
+    });
   }
 });
 
