@@ -100,7 +100,7 @@ async function scoreSidd(
     fail(`SIDD: noisy blocks ${noisy.count}×${noisy.height}×${noisy.width} and ground truth ${gt.count}×${gt.height}×${gt.width} differ`);
   }
   const n = o.limit ? Math.min(noisy.count, Number(o.limit)) : noisy.count;
-  const bar = progressBar(`SIDD {bar} {value}/{total}`);
+  const bar = progressBar(`SIDD {bar} {value}/{total}`, { lines: true });
   bar?.start(n, 0);
   let sp = 0;
   let ss = 0;
@@ -162,7 +162,7 @@ export function registerBenchmark(program: Command): void {
         }
         let { files } = expandInputs([join(o.data, set, 'input')]);
         if (o.limit) files = files.slice(0, Number(o.limit));
-        const bar = progressBar(`${set} {bar} {value}/{total}`);
+        const bar = progressBar(`${set} {bar} {value}/{total}`, { lines: true });
         bar?.start(files.length, 0);
         let sp = 0;
         let ss = 0;

@@ -68,7 +68,7 @@ export function registerRestore(program: Command): void {
       const { model } = loadModel(modelPath, { key: o.key });
       const reference = o.reference ? await readImage(o.reference) : null;
       const ac = abortOnSigint('stopping after the current image');
-      const bar = progressBar('{bar} {percentage}% | {name} ({image}/{images}) tile {value}/{total} | {duration_formatted}');
+      const bar = progressBar('{bar} {percentage}% | {name} ({image}/{images}) tile {value}/{total} | {duration_formatted}', { lines: true });
       let failures = 0;
       for (let i = 0; i < files.length; i++) {
         if (ac.signal.aborted) break;
