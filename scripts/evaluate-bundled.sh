@@ -3,6 +3,8 @@
 # for the denoiser, val_sigma25 / val_sigma50), against their degraded inputs and, for the
 # denoiser, against total-variation denoising (scikit-image; needs python3-skimage).
 # Prints the table and writes it to $OUT/table.md (default experiments/validation/). Deterministic (seed 0, η = 0, 3 sampling steps).
+# TASKS picks tasks (default: all three); MODEL_<task> scores other weights than the bundled ones,
+# e.g.  MODEL_denoise=experiments/denoise_polish/models/net_g_1500.safetensors TASKS=denoise scripts/evaluate-bundled.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CLI=${CLI:-node dist/src/cli/main.js}
@@ -14,11 +16,12 @@ score() { # pred gt [--y] -> "psnr ssim"
 {
   echo "| task | validation set | channel | degraded input PSNR / SSIM | restored PSNR / SSIM | TV denoising PSNR / SSIM |"
   echo "|---|---|---|---|---|---|"
-  for task in denoise derain deblur; do
+  for task in ${TASKS:-denoise derain deblur}; do
+    weights="MODEL_$task"; model="--task $task"; [ -n "${!weights:-}" ] && model="--model ${!weights}"
     sets="val_full"; [ "$task" = denoise ] && sets="val_full val_sigma25 val_sigma50"
     for s in $sets; do
       d="datasets/$task/$s"
-      $CLI restore "$d/input" -o "$OUT/$task/$s" --task "$task" --force > /dev/null
+      $CLI restore "$d/input" -o "$OUT/$task/$s" $model --force > /dev/null
       tv_rgb="—"; tv_y="—"
       if [ "$task" = denoise ] && /usr/bin/python3 -c 'import skimage' 2>/dev/null; then
         /usr/bin/python3 scripts/tv_baseline.py "$d" "$OUT/tv/$s" >&2
