@@ -64,6 +64,8 @@ export interface NativeAddon {
   isa(): string;
   /** Switches the instruction set (tests compare both); false when the CPU lacks it. */
   setIsa(name: 'avx512' | 'avx2' | 'generic'): boolean;
+  /** Pre-fills every result with NaN before the kernel runs, so tests catch outputs left unwritten. */
+  setPoisonOutputs(on: boolean): void;
   readonly hardwareThreads: number;
   readonly maxThreads: number;
 }
@@ -87,7 +89,7 @@ export function loadNativeAddon(): NativeAddon | string {
   try {
     const require = createRequire(import.meta.url);
     const addon = require(path) as Partial<NativeAddon>;
-    if (typeof addon.matmul !== 'function' || typeof addon.scanBackward !== 'function' || typeof addon.ss2dMerge !== 'function') {
+    if (typeof addon.matmul !== 'function' || typeof addon.scanBackward !== 'function' || typeof addon.ss2dMerge !== 'function' || typeof addon.setPoisonOutputs !== 'function') {
       cached = `the native addon at ${path} is out of date (rebuild it with \`node scripts/build-native.mjs\`)`;
     } else {
       cached = addon as NativeAddon;
