@@ -283,7 +283,7 @@ struct ScanCall {
   int64_t ch, rows, bcLen, nChunks;
 };
 
-// (…, u, delta, A, B, C, D, deltaBias) at i0 … i0+6, then b, groups, d, n, L, chunk at i0+7 …
+// (…, u, delta, A, B, C, D, deltaBias) at i0 … i0+6, then b, groups, d, n, L, chunk, bcStride at i0+7 …
 ScanCall scanArgs(const Args& a, size_t i0) {
   ScanCall r{};
   size_t j = i0 + 7;
@@ -293,21 +293,25 @@ ScanCall scanArgs(const Args& a, size_t i0) {
   r.s.n = a.int32(j + 3, "n");
   r.s.L = a.int32(j + 4, "L");
   r.s.chunk = a.int32(j + 5, "chunk", 1);
+  const int64_t block = static_cast<int64_t>(r.s.n) * r.s.L;
+  r.s.bcStride = a.integer(j + 6, "bcStride", block);
   r.ch = static_cast<int64_t>(r.s.groups) * r.s.d;
   r.rows = r.s.b * r.ch * r.s.L;
-  r.bcLen = static_cast<int64_t>(r.s.b) * r.s.groups * r.s.n * r.s.L;
+  r.bcLen = static_cast<int64_t>(r.s.b) * r.s.groups * block;
+  const int64_t blocks = static_cast<int64_t>(r.s.b) * r.s.groups;
+  const int64_t bcSpan = blocks > 0 ? (blocks - 1) * r.s.bcStride + block : 0;
   r.nChunks = (r.s.L + r.s.chunk - 1) / r.s.chunk;
   r.in.u = a.f32(i0, "u", r.rows);
   r.in.delta = a.f32(i0 + 1, "delta", r.rows);
   r.in.A = a.f32(i0 + 2, "A", r.ch * r.s.n);
-  r.in.B = a.f32(i0 + 3, "B", r.bcLen);
-  r.in.C = a.f32(i0 + 4, "C", r.bcLen);
+  r.in.B = a.f32(i0 + 3, "B", bcSpan);
+  r.in.C = a.f32(i0 + 4, "C", bcSpan);
   r.in.D = a.f32(i0 + 5, "D", r.ch);
   r.in.deltaBias = a.f32(i0 + 6, "deltaBias", r.ch);
   return r;
 }
 
-// scan(threads, u, delta, A, B, C, D, deltaBias, b, groups, d, n, L, chunk) -> { y, states }
+// scan(threads, u, delta, A, B, C, D, deltaBias, b, groups, d, n, L, chunk, bcStride) -> { y, states }
 Napi::Value Scan(const Napi::CallbackInfo& info) {
   Args a(info, "scan");
   int nth = a.threads(0);
@@ -322,13 +326,13 @@ Napi::Value Scan(const Napi::CallbackInfo& info) {
   return fields(env, {{"y", y}, {"states", states}});
 }
 
-// scanBackward(threads, u, delta, A, B, C, D, deltaBias, b, groups, d, n, L, chunk, states, gy) -> grads
+// scanBackward(threads, u, delta, A, B, C, D, deltaBias, b, groups, d, n, L, chunk, bcStride, states, gy) -> grads
 Napi::Value ScanBackward(const Napi::CallbackInfo& info) {
   Args a(info, "scanBackward");
   int nth = a.threads(0);
   ScanCall c = scanArgs(a, 1);
-  const float* states = a.f32(14, "states", c.s.b * c.ch * c.nChunks * c.s.n);
-  const float* gy = a.f32(15, "gy", c.rows);
+  const float* states = a.f32(15, "states", c.s.b * c.ch * c.nChunks * c.s.n);
+  const float* gy = a.f32(16, "gy", c.rows);
   Napi::Env env = info.Env();
   auto du = out(env, c.rows), ddelta = out(env, c.rows), dA = out(env, c.ch * c.s.n), dB = out(env, c.bcLen),
        dC = out(env, c.bcLen), dD = out(env, c.ch), dDeltaBias = out(env, c.ch);

@@ -10,6 +10,9 @@ struct DmConvShape {
 
 struct DmScanShape {
   int b, groups, d, n, L, chunk;
+  // Distance between the B (and C) blocks of consecutive (batch, group) pairs: n·L when packed,
+  // larger when they are read in place out of a projection. dB and dC are always packed.
+  int64_t bcStride;
 };
 
 struct DmScanIn {

@@ -62,6 +62,12 @@ export interface ScanArgs {
   L: number;
   /** Steps between saved states; the forward saves h at the end of every chunk for the backward. */
   chunk: number;
+  /**
+   * Elements between the (n, L) blocks of B (and of C) of consecutive (batch, group) pairs:
+   * n·L (the default) when B and C are packed (b, groups, n, L); larger to read them in place
+   * out of a wider array such as the x-projection. dB and dC are always packed.
+   */
+  bcStride?: number;
 }
 
 export interface ScanInputs {

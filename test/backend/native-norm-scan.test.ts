@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import assert from 'node:assert/strict';
 import { jsKernels } from '../../src/backend/js/index.js';
 import { createNativeKernels } from '../../src/backend/native/index.js';
 import type { ChannelNormArgs, ScanArgs, ScanInputs } from '../../src/backend/kernels.js';
@@ -84,4 +85,36 @@ test('native scan forward and backward match js', { skip: skipReason }, () => {
   checkScan({ b: 1, groups: 1, d: 2, n: 13, L: 9, chunk: 32 }, seed++);
   checkScan({ b: 1, groups: 3, d: 2, n: 64, L: 33, chunk: 7 }, seed++);
   checkScan({ b: 1, groups: 2, d: 2, n: 48, L: 40, chunk: 16 }, seed++);
+});
+
+test('scan reads B and C in place at a group stride (bcStride) and returns packed dB / dC, on both backends', { skip: skipReason }, () => {
+  const a: ScanArgs = { b: 2, groups: 3, d: 2, n: 16, L: 29, chunk: 8 };
+  const packed = scanInputs(a, 40);
+  const blocks = a.b * a.groups;
+  const block = a.n * a.L;
+  const stride = block * 3 + 5;
+  // B and C interleaved in one wide array, as in the x-projection, with filler that must not be read
+  const wide = rand(blocks * stride, 41, 50, 60);
+  for (let g = 0; g < blocks; g++) {
+    wide.set(packed.B.subarray(g * block, (g + 1) * block), g * stride + 7);
+    wide.set(packed.C.subarray(g * block, (g + 1) * block), g * stride + 7 + block);
+  }
+  const strided = { ...packed, B: wide.subarray(7), C: wide.subarray(7 + block) };
+  const sa = { ...a, bcStride: stride };
+  const want = jsKernels.scan(packed, a);
+  const gy = rand(want.y.length, 42);
+  const wantGrads = jsKernels.scanBackward(packed, want.states, gy, a);
+  const backends = [jsKernels, createNativeKernels(addon(), 2)];
+  for (const k of backends) {
+    const got = k.scan(strided, sa);
+    assertClose(got.y, want.y, 1e-5, `${k.name} y`);
+    const grads = k.scanBackward(strided, got.states, gy, sa);
+    for (const key of ['du', 'ddelta', 'dA', 'dB', 'dC', 'dD', 'dDeltaBias'] as const) {
+      assert.equal(grads[key].length, wantGrads[key].length, `${k.name} ${key} is packed`);
+      assertClose(grads[key], wantGrads[key], 1e-4, `${k.name} ${key}`);
+    }
+  }
+  const native = createNativeKernels(addon(), 1);
+  assert.throws(() => native.scan({ ...strided, B: wide.subarray(wide.length - ((blocks - 1) * stride + block) + 1) }, sa), /B/, 'a B too short for the stride is refused');
+  assert.throws(() => native.scan(packed, { ...a, bcStride: block - 1 }), /bcStride/, 'a stride shorter than a block is refused');
 });

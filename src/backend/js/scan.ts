@@ -17,7 +17,7 @@ export function scan(inp: ScanInputs, a: ScanArgs): { y: Float32Array; states: F
     for (let c = 0; c < ch; c++) {
       const k = Math.floor(c / d);
       const row = (bi * ch + c) * L;
-      const bc = (bi * groups + k) * n * L;
+      const bc = (bi * groups + k) * (a.bcStride ?? n * L);
       const aRow = c * n;
       h.fill(0);
       for (let l = 0; l < L; l++) {
@@ -48,8 +48,8 @@ export function scanBackward(inp: ScanInputs, states: Float32Array, gy: Float32A
   const du = new Float32Array(u.length);
   const ddelta = new Float32Array(delta.length);
   const dA = new Float64Array(A.length);
-  const dB = new Float64Array(B.length);
-  const dC = new Float64Array(C.length);
+  const dB = new Float64Array(b * groups * n * L);
+  const dC = new Float64Array(b * groups * n * L);
   const dD = new Float64Array(D.length);
   const dDeltaBias = new Float64Array(deltaBias.length);
   const hs = new Float64Array((chunk + 1) * n); // hs[0] = state before the chunk
@@ -59,7 +59,8 @@ export function scanBackward(inp: ScanInputs, states: Float32Array, gy: Float32A
     for (let c = 0; c < ch; c++) {
       const k = Math.floor(c / d);
       const row = (bi * ch + c) * L;
-      const bc = (bi * groups + k) * n * L;
+      const bc = (bi * groups + k) * (a.bcStride ?? n * L);
+      const bcOut = (bi * groups + k) * n * L;
       const aRow = c * n;
       carry.fill(0);
       for (let ci = nChunks - 1; ci >= 0; ci--) {
@@ -89,13 +90,14 @@ export function scanBackward(inp: ScanInputs, states: Float32Array, gy: Float32A
           let ddt = 0;
           for (let s = 0; s < n; s++) {
             const bIdx = bc + s * L + l;
+            const oIdx = bcOut + s * L + l;
             const dh = carry[s] + g * C[bIdx];
-            dC[bIdx] += g * hs[prev + n + s];
+            dC[oIdx] += g * hs[prev + n + s];
             const hp = hs[prev + s];
             const e = Math.exp(dt * A[aRow + s]);
             dA[aRow + s] += dh * hp * e * dt;
             ddt += dh * (hp * e * A[aRow + s] + B[bIdx] * ul);
-            dB[bIdx] += dh * dt * ul;
+            dB[oIdx] += dh * dt * ul;
             dul += dh * dt * B[bIdx];
             carry[s] = dh * e;
           }

@@ -36,12 +36,12 @@ export interface NativeAddon {
   scan(
     threads: number, u: Float32Array, delta: Float32Array, A: Float32Array, B: Float32Array, C: Float32Array,
     D: Float32Array, deltaBias: Float32Array,
-    b: number, groups: number, d: number, n: number, L: number, chunk: number,
+    b: number, groups: number, d: number, n: number, L: number, chunk: number, bcStride: number,
   ): { y: Float32Array; states: Float32Array };
   scanBackward(
     threads: number, u: Float32Array, delta: Float32Array, A: Float32Array, B: Float32Array, C: Float32Array,
     D: Float32Array, deltaBias: Float32Array,
-    b: number, groups: number, d: number, n: number, L: number, chunk: number,
+    b: number, groups: number, d: number, n: number, L: number, chunk: number, bcStride: number,
     states: Float32Array, gy: Float32Array,
   ): {
     du: Float32Array; ddelta: Float32Array; dA: Float32Array; dB: Float32Array;

@@ -144,33 +144,30 @@ export function ss2dScan(u: Tensor, xProjW: Tensor, dtW: Tensor, A: Tensor, D: T
   if (xProjW.ndim !== 3 || xProjW.shape[0] !== K || xProjW.shape[1] !== P || xProjW.shape[2] !== d) throw fail(`xProjW must be (4, ${P}, ${d})`);
   if (D.size !== ch || dtBias.size !== ch) throw fail(`D and dtBias must have ${ch} elements`);
   const kern = kernels();
-  const args: ScanArgs = { b, groups: K, d, n: N, L, chunk: SCAN_CHUNK };
+  // B and C are read in place out of the projection (b, K, P, L): a (N, L) block every P·L
+  const args: ScanArgs = { b, groups: K, d, n: N, L, chunk: SCAN_CHUNK, bcStride: P * L };
   const plane = { b, c: d, h, w };
   const uLen = ch * L;
   const pLen = K * P * L;
-  const rLen = K * R * L;
-  /** Per batch item: proj, then dt_low (K, R, L), B and C (K, N, L) out of it and delta (K·d, L). */
+  /** One array of every batch item's (b = 1: the result itself, no copy). */
+  const perItem = (len: number, f: (bi: number) => Float32Array) => {
+    if (b === 1) return f(0);
+    const all = new Float32Array(b * len);
+    for (let bi = 0; bi < b; bi++) all.set(f(bi), bi * len);
+    return all;
+  };
+  /** The projection [dt_low (R, L) | B (N, L) | C (N, L)] per direction, then delta (K·d, L) from dt_low. */
   const rebuild = () => {
-    const dtLow = new Float32Array(b * rLen);
-    const B = new Float32Array(b * K * N * L);
-    const C = new Float32Array(b * K * N * L);
-    const delta = new Float32Array(b * uLen);
-    for (let bi = 0; bi < b; bi++) {
-      const p = kern.matmul(xProjW.data, u.data.subarray(bi * uLen, (bi + 1) * uLen), {
+    const proj = perItem(pLen, (bi) =>
+      kern.matmul(xProjW.data, u.data.subarray(bi * uLen, (bi + 1) * uLen), {
         batch: K, m: P, k: d, n: L, transA: false, transB: false, strideA: P * d, strideB: d * L,
-      });
-      for (let k = 0; k < K; k++) {
-        const o = k * P * L;
-        const gi = bi * K + k;
-        dtLow.set(p.subarray(o, o + R * L), gi * R * L);
-        B.set(p.subarray(o + R * L, o + (R + N) * L), gi * N * L);
-        C.set(p.subarray(o + (R + N) * L, o + P * L), gi * N * L);
-      }
-      const dl = dtLow.subarray(bi * rLen, (bi + 1) * rLen);
-      delta.set(kern.matmul(dtW.data, dl, { batch: K, m: d, k: R, n: L, transA: false, transB: false, strideA: d * R, strideB: R * L }), bi * uLen);
-    }
-    const inputs: ScanInputs = { u: u.data, delta, A: A.data, B, C, D: D.data, deltaBias: dtBias.data };
-    return { dtLow, inputs };
+      }),
+    );
+    const delta = perItem(uLen, (bi) =>
+      kern.matmul(dtW.data, proj.subarray(bi * pLen), { batch: K, m: d, k: R, n: L, transA: false, transB: false, strideA: d * R, strideB: P * L }),
+    );
+    const inputs: ScanInputs = { u: u.data, delta, A: A.data, B: proj.subarray(R * L), C: proj.subarray((R + N) * L), D: D.data, deltaBias: dtBias.data };
+    return { proj, inputs };
   };
   let states: Float32Array;
   let y: Float32Array;
@@ -181,7 +178,7 @@ export function ss2dScan(u: Tensor, xProjW: Tensor, dtW: Tensor, A: Tensor, D: T
     y = kern.ss2dMerge(scanned.y, plane);
   }
   return result('ss2dScan', y, [b, d, h, w], [u, xProjW, dtW, A, D, dtBias], (g) => {
-    const { dtLow, inputs } = rebuild();
+    const { proj, inputs } = rebuild();
     const r = kern.scanBackward(inputs, states, kern.ss2dGather(g, plane), args);
     const gW = dtW.requiresGrad ? new Float32Array(dtW.size) : null;
     const gXW = xProjW.requiresGrad ? new Float32Array(xProjW.size) : null;
@@ -189,11 +186,11 @@ export function ss2dScan(u: Tensor, xProjW: Tensor, dtW: Tensor, A: Tensor, D: T
     const gp = new Float32Array(pLen);
     for (let bi = 0; bi < b; bi++) {
       const dd = r.ddelta.subarray(bi * uLen, (bi + 1) * uLen);
-      const dl = dtLow.subarray(bi * rLen, (bi + 1) * rLen);
+      const dl = proj.subarray(bi * pLen);
       const ub = u.data.subarray(bi * uLen, (bi + 1) * uLen);
       if (gW) {
         // dtW: ddelta · dt_lowᵀ per direction, summed over the batch
-        const gw = kern.matmul(dd, dl, { batch: K, m: d, k: L, n: R, transA: false, transB: true, strideA: d * L, strideB: R * L });
+        const gw = kern.matmul(dd, dl, { batch: K, m: d, k: L, n: R, transA: false, transB: true, strideA: d * L, strideB: P * L });
         for (let i = 0; i < gw.length; i++) gW[i] += gw[i];
       }
       // d proj = [dtWᵀ·ddelta | dB | dC] per direction
