@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModel, saveModel, inferDFTConfig, writeFileAtomic } from '../../src/model/checkpoint.js';
@@ -54,8 +54,5 @@ describe('model checkpoints', () => {
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     assert.equal(readFileSync(target, 'utf8'), 'previous checkpoint');
-    void existsSync;
-    void readdirSync;
-    void writeFileSync;
   });
 });
