@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the training / validation pairs of the bundled models from ../shared/data/clean
 # with our own `degrade` command. Deterministic: the same seeds give the same files.
-# Output: datasets/<task>/{train,val,val_full}/{input,target}/ (ignored by git; rebuild any time).
+# Output: datasets/<task>/{train,val,val_full}/{input,target}/ and datasets/clean_train/ (ignored by
+# git; rebuild any time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CLEAN=${DIFF_MAMBA_SHARED:-../shared}/data/clean
@@ -9,13 +10,11 @@ CLI="node dist/src/cli/main.js"
 # held out of training: the validation split (and the README example, chelsea)
 VAL="skimage_astronaut skimage_chelsea sklearn_china mate_ladybird plasma_kite"
 COPIES=${COPIES:-4}
-# the deblurrer's polish stage sees more blur draws: copies 1..COPIES are the same as train/'s
-POLISH_COPIES=16
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 rm -rf datasets/clean_train
-mkdir -p "$tmp/train" "$tmp/val" "$tmp/polish" datasets/clean_train
+mkdir -p "$tmp/train" "$tmp/val" datasets/clean_train
 for f in "$CLEAN"/*.png; do
   n=$(basename "$f" .png)
   if [[ " $VAL " == *" $n "* ]]; then
@@ -23,7 +22,7 @@ for f in "$CLEAN"/*.png; do
   else
     # several degraded copies of each training photo (each file name gets its own draw)
     for k in $(seq 1 "$COPIES"); do ln -s "$(realpath "$f")" "$tmp/train/${n}_$k.png"; done
-    for k in $(seq 1 "$POLISH_COPIES"); do ln -s "$(realpath "$f")" "$tmp/polish/${n}_$k.png"; done
+    # the clean photos alone: the denoiser's polish stage adds fresh noise to every crop
     cp "$f" datasets/clean_train/
   fi
 done
@@ -44,8 +43,4 @@ for s in 25 50; do
   rm -rf "datasets/denoise/val_sigma$s"
   $CLI degrade "$tmp/val" -o "datasets/denoise/val_sigma$s" --type noise --sigma $s --seed 3
 done
-# polish stages: the denoiser adds fresh noise to crops of datasets/clean_train on the fly;
-# the deblurrer trains on more blur draws of the same photos
-rm -rf datasets/deblur/train_polish
-$CLI degrade "$tmp/polish" -o datasets/deblur/train_polish --seed 1 --type blur --length 5,17
 echo "datasets ready under datasets/"
