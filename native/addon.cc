@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
 #include <initializer_list>
 #include <utility>
@@ -14,6 +15,10 @@
 #include <thread>
 
 #include "kernels.h"
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 namespace {
 
@@ -478,7 +483,24 @@ Napi::Value SetPoisonOutputs(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// glibc serves blocks above its mmap threshold (128 KB at first, raised only as such blocks are
+// freed) with fresh mappings and returns freed heap tops to the system, so a network's
+// activations, allocated and dropped every call, are faulted in page by page again and again:
+// restoring a 256x256 tile spent a third of its time in the kernel (0.93 M page faults). Keeping
+// blocks up to 128 MB on the heap and 512 MB of free heap before trimming makes that tile ~25%
+// faster for ~50 MB more peak memory. Left alone when the user sets glibc's own variables.
+void tuneMalloc() {
+#if defined(__GLIBC__)
+  if (std::getenv("MALLOC_MMAP_THRESHOLD_") == nullptr && std::getenv("MALLOC_TRIM_THRESHOLD_") == nullptr &&
+      std::getenv("DIFF_MAMBA_KEEP_MALLOC") == nullptr) {
+    mallopt(M_MMAP_THRESHOLD, 128 << 20);
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
+  }
+#endif
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  tuneMalloc();
   exports.Set("matmul", Napi::Function::New(env, Matmul, "matmul"));
   exports.Set("conv2d", Napi::Function::New(env, Conv2d, "conv2d"));
   exports.Set("conv2dBackwardInput", Napi::Function::New(env, Conv2dBackwardInput, "conv2dBackwardInput"));
