@@ -70,6 +70,11 @@ export interface ScanArgs {
   bcStride?: number;
 }
 
+/** The B / C block stride of a scan call: bcStride, or n·L when B and C are packed. */
+export function scanBcStride(a: ScanArgs): number {
+  return a.bcStride ?? a.n * a.L;
+}
+
 export interface ScanInputs {
   u: Float32Array;
   delta: Float32Array;

@@ -1,4 +1,4 @@
-import type { ScanArgs, ScanGrads, ScanInputs } from '../kernels.js';
+import { scanBcStride, type ScanArgs, type ScanGrads, type ScanInputs } from '../kernels.js';
 
 /** PyTorch's softplus with threshold 20. */
 function softplus(x: number): number {
@@ -7,6 +7,7 @@ function softplus(x: number): number {
 
 export function scan(inp: ScanInputs, a: ScanArgs): { y: Float32Array; states: Float32Array } {
   const { b, groups, d, n, L, chunk } = a;
+  const bcStride = scanBcStride(a);
   const { u, delta, A, B, C, D, deltaBias } = inp;
   const ch = groups * d;
   const nChunks = Math.ceil(L / chunk);
@@ -17,7 +18,7 @@ export function scan(inp: ScanInputs, a: ScanArgs): { y: Float32Array; states: F
     for (let c = 0; c < ch; c++) {
       const k = Math.floor(c / d);
       const row = (bi * ch + c) * L;
-      const bc = (bi * groups + k) * (a.bcStride ?? n * L);
+      const bc = (bi * groups + k) * bcStride;
       const aRow = c * n;
       h.fill(0);
       for (let l = 0; l < L; l++) {
@@ -42,6 +43,7 @@ export function scan(inp: ScanInputs, a: ScanArgs): { y: Float32Array; states: F
 
 export function scanBackward(inp: ScanInputs, states: Float32Array, gy: Float32Array, a: ScanArgs): ScanGrads {
   const { b, groups, d, n, L, chunk } = a;
+  const bcStride = scanBcStride(a);
   const { u, delta, A, B, C, D, deltaBias } = inp;
   const ch = groups * d;
   const nChunks = Math.ceil(L / chunk);
@@ -59,7 +61,7 @@ export function scanBackward(inp: ScanInputs, states: Float32Array, gy: Float32A
     for (let c = 0; c < ch; c++) {
       const k = Math.floor(c / d);
       const row = (bi * ch + c) * L;
-      const bc = (bi * groups + k) * (a.bcStride ?? n * L);
+      const bc = (bi * groups + k) * bcStride;
       const bcOut = (bi * groups + k) * n * L;
       const aRow = c * n;
       carry.fill(0);

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import {
-  UNARY_OPS,
+  UNARY_OPS, scanBcStride,
   type ChannelNormArgs, type Conv2dArgs, type GateArgs, type Kernels, type MatmulArgs, type ScanArgs,
   type ScanGrads, type ScanInputs, type Ss2dArgs, type UnaryOp,
 } from '../kernels.js';
@@ -28,7 +28,7 @@ export function createNativeKernels(addon: NativeAddon, threads: number = defaul
   const conv = (a: Conv2dArgs) =>
     [a.n, a.c, a.h, a.w, a.o, a.kh, a.kw, a.padH, a.padW, a.groups, a.oh, a.ow] as const;
   const scanIn = (i: ScanInputs) => [i.u, i.delta, i.A, i.B, i.C, i.D, i.deltaBias] as const;
-  const scanShape = (a: ScanArgs) => [a.b, a.groups, a.d, a.n, a.L, a.chunk, a.bcStride ?? a.n * a.L] as const;
+  const scanShape = (a: ScanArgs) => [a.b, a.groups, a.d, a.n, a.L, a.chunk, scanBcStride(a)] as const;
   const opId = (op: UnaryOp) => {
     const id = UNARY_OPS.indexOf(op);
     if (id < 0) throw new Error(`unknown activation '${op}'`);
