@@ -39,7 +39,11 @@ export class LineProgress implements Progress {
   ) {}
 
   start(total: number, value: number, payload: Record<string, unknown> = {}): void {
-    Object.assign(this, { total, value, payload: { ...payload }, isActive: true, printed: false });
+    this.total = total;
+    this.value = value;
+    this.payload = { ...payload };
+    this.isActive = true;
+    this.printed = false;
     this.started = this.lastPrint = this.now();
   }
 
