@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 task=$1
 CLI=${CLI:-node dist/src/cli/main.js}
-[ -d "datasets/$task/train" ] || bash scripts/make-datasets.sh
+{ [ -d "datasets/$task/train" ] && [ -d datasets/clean_train ]; } || bash scripts/make-datasets.sh
 resume() { ls -1 "experiments/${task}_$1/training_states/"*.state 2>/dev/null | sort -t/ -k4 -n | tail -1; }
 stages=""
 for stage in coarse fine refine polish; do [ -f "models/$task/$stage.yml" ] && stages="$stages $stage"; done
