@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import assert from 'node:assert/strict';
 import { jsKernels } from '../../src/backend/js/index.js';
 import { createNativeKernels } from '../../src/backend/native/index.js';
 import type { Conv2dArgs } from '../../src/backend/kernels.js';
@@ -53,4 +54,24 @@ test('native conv2d: groups 2 and depthwise', { skip: skipReason }, () => {
   check(shape(1, 8, 1, 1, 8, 1, 1, 0, 0, 8), seed++);
   check(shape(1, 254, 12, 12, 254, 3, 3, 1, 1, 254), seed++);
   check(shape(1, 4, 5, 5, 8, 3, 3, 1, 1, 4), seed++); // channel multiplier 2
+});
+
+test('native conv2d weight gradient over many pixels (k split into chunks): matches TS, and is bit-identical for any thread count', { skip: skipReason }, () => {
+  let seed = 200;
+  // images × pixels = 4,800 and 9,800: two and more k chunks of the split product
+  const cases = [shape(3, 6, 40, 40, 5, 3, 3, 1, 1, 1), shape(2, 8, 70, 70, 6, 1, 1, 0, 0, 2)];
+  for (const a of cases) {
+    check(a, seed);
+    const x = rand(a.n * a.c * a.h * a.w, seed + 1);
+    const gy = rand(a.n * a.o * a.oh * a.ow, seed + 2);
+    forEachIsa((isa) => {
+      const one = createNativeKernels(addon(), 1).conv2dBackwardWeight(gy, x, a);
+      for (const threads of [2, 3]) {
+        const gw = createNativeKernels(addon(), threads).conv2dBackwardWeight(gy, x, a);
+        assert.ok(Buffer.from(gw.buffer, gw.byteOffset, gw.byteLength).equals(Buffer.from(one.buffer, one.byteOffset, one.byteLength)),
+          `conv2dBackwardWeight ${JSON.stringify(a)} ${isa}: ${threads} threads differ from 1`);
+      }
+    });
+    seed += 10;
+  }
 });
