@@ -1,5 +1,6 @@
 import type { Rng } from '../../tensor/random.js';
-import { makeImage, type ImageCHW } from './image.js';
+import { gaussianNoise } from '../../degrade/noise.js';
+import type { ImageCHW } from './image.js';
 
 /**
  * Restormer's `Dataset_GaussianDenoising` noise: σ (in 8-bit units) is `sigma_range` itself
@@ -26,16 +27,15 @@ export function drawSigma(o: Pick<GaussianNoiseOptions, 'sigmaType' | 'sigmaRang
 }
 
 /**
- * The image plus N(0, (σ/255)²) noise per value: neither clipped nor quantised by default (as
- * Restormer); `asUint8` clips to [0, 1] and rounds to 1/255 steps, as an 8-bit file would.
+ * The image plus N(0, (σ/255)²) noise per value (degrade's `gaussianNoise`): neither clipped nor
+ * quantised by default (as Restormer); `asUint8` clips to [0, 1] and rounds to 1/255 steps, as an
+ * 8-bit file would.
  */
 export function addGaussianNoise(img: ImageCHW, sigma: number, rng: Rng, asUint8 = false): ImageCHW {
-  const out = makeImage(img.channels, img.height, img.width);
-  const d = out.data;
-  rng.fillNormal(d, sigma / 255);
-  for (let i = 0; i < d.length; i++) d[i] += img.data[i];
+  const out = gaussianNoise(img, sigma, rng, { clip: asUint8 });
   if (asUint8) {
-    for (let i = 0; i < d.length; i++) d[i] = Math.round(Math.min(1, Math.max(0, d[i])) * 255) / 255;
+    const d = out.data;
+    for (let i = 0; i < d.length; i++) d[i] = Math.round(d[i] * 255) / 255;
   }
   return out;
 }
