@@ -11,6 +11,12 @@ export interface DFTConfig {
   bias: boolean;
   dual_pixel_task: boolean;
   d_state: number;
+  /**
+   * Our extension. false (the authors' code, the default): each DTB's residual stream is its
+   * LayerNorm-ed input, so every block re-normalises the features and the per-pixel scale is lost
+   * (SPEC §5). true: the residual is the block input itself, as in Restormer's blocks.
+   */
+  residual_from_input: boolean;
   heads?: number[];
   ffn_factor?: number;
 }
@@ -25,6 +31,7 @@ export const DEFAULT_DFT_CONFIG: DFTConfig = {
   bias: false,
   dual_pixel_task: false,
   d_state: 32,
+  residual_from_input: false,
 };
 
 /** Keys of `network_g` we read, plus those the authors' files carry and their model ignores. */
@@ -70,6 +77,7 @@ export function resolveDFTConfig(raw: Record<string, unknown> = {}, where = 'net
   }
   if (typeof cfg.bias !== 'boolean') throw new ConfigError(`${where}.bias must be true or false`);
   if (typeof cfg.dual_pixel_task !== 'boolean') throw new ConfigError(`${where}.dual_pixel_task must be true or false`);
+  if (typeof cfg.residual_from_input !== 'boolean') throw new ConfigError(`${where}.residual_from_input must be true or false`);
   if (!cfg.dual_pixel_task && cfg.inp_channels < cfg.out_channels) {
     throw new ConfigError(`${where}: inp_channels (${cfg.inp_channels}) must include the ${cfg.out_channels} x_t channels added back to the output`);
   }

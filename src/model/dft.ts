@@ -13,7 +13,7 @@ class Level extends Module {
   constructor(readonly dim: number, count: number, cfg: DFTConfig, rng: Rng) {
     super();
     this.blocks = Array.from({ length: count }, (_, i) =>
-      this.child(String(i), new DTB(dim, cfg.LayerNorm_type, cfg.d_state, cfg.ffn_expansion_factor, rng)),
+      this.child(String(i), new DTB(dim, cfg.LayerNorm_type, cfg.d_state, cfg.ffn_expansion_factor, rng, cfg.residual_from_input)),
     );
   }
 

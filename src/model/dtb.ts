@@ -13,7 +13,8 @@ export function timeFeatures(t: Float32Array, channels: number): Tensor {
 
 /**
  * Diffusion Transformer Block: DSSM (LayerNorm → SS2D with the time features) and DFNN.
- * As in the official code, the residual stream is the NORMALISED input.
+ * As in the official code, the residual stream is the NORMALISED input by default;
+ * `residualFromInput` makes it the block input (x + SS2D(norm1(x) + t), as Restormer).
  */
 export class DTB extends Module {
   readonly norm1: ChannelLayerNorm;
@@ -21,7 +22,8 @@ export class DTB extends Module {
   readonly norm2: ChannelLayerNorm;
   readonly ffn: FeedForward;
 
-  constructor(dim: number, layerNormType: LayerNormType = 'WithBias', dState = 32, ffnFactor = 2.66, rng = new Rng(0)) {
+  constructor(dim: number, layerNormType: LayerNormType = 'WithBias', dState = 32, ffnFactor = 2.66, rng = new Rng(0),
+    readonly residualFromInput = false) {
     super();
     this.norm1 = this.child('norm1', new ChannelLayerNorm(dim, layerNormType));
     this.selfAttention = this.child('self_attention', new SS2D(dim, dState, rng));
@@ -31,8 +33,8 @@ export class DTB extends Module {
 
   /** x (N, C, H, W); temb (N, C, 1, 1) from timeFeatures. */
   forward(x: Tensor, temb: Tensor): Tensor {
-    let h = this.norm1.forward(x);
-    h = F.add(h, this.selfAttention.forward(F.add(h, temb)));
+    const normed = this.norm1.forward(x);
+    const h = F.add(this.residualFromInput ? x : normed, this.selfAttention.forward(F.add(normed, temb)));
     return F.add(h, this.ffn.forward(this.norm2.forward(F.add(h, temb))));
   }
 }

@@ -13,5 +13,6 @@ export function networkConfig(n: NetworkOptions): DFTConfig {
     bias: n.bias,
     dual_pixel_task: n.dualPixelTask,
     d_state: n.dState,
+    residual_from_input: n.residualFromInput,
   };
 }

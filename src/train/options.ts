@@ -10,7 +10,8 @@
  *
  * Our extensions to the authors' format (all optional): `train.stage` (coarse | fine),
  * `train.grad_clip_norm` (Restormer hard-codes 0.01), `train.fine_loss.{ssim_weight,
- * l1_weight, ms_ssim_max_val}`, `diffusion.eta`, `path.experiments_root`.
+ * l1_weight, ms_ssim_max_val}`, `network_g.residual_from_input`, `diffusion.eta`,
+ * `path.experiments_root`.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
@@ -86,6 +87,8 @@ export interface NetworkOptions {
   layerNormType: 'WithBias' | 'BiasFree';
   dualPixelTask: boolean;
   dState: number;
+  /** Our extension (see DFTConfig.residual_from_input); default false, as the authors. */
+  residualFromInput: boolean;
 }
 
 export interface PathOptions {
@@ -492,6 +495,7 @@ export function parseOptions(text: string, opts: ParseOptionsOptions = {}): Trai
     layerNormType: r.oneOf(ng, 'LayerNorm_type', 'network_g.LayerNorm_type', 'WithBias', ['WithBias', 'BiasFree'] as const),
     dualPixelTask: r.bool(ng, 'dual_pixel_task', 'network_g.dual_pixel_task', false),
     dState: r.num(ng, 'd_state', 'network_g.d_state', 32, { int: true, min: 1 }),
+    residualFromInput: r.bool(ng, 'residual_from_input', 'network_g.residual_from_input', false),
   };
   if (network.dim % 2 !== 0) r.err('network_g.dim', `must be even (down-sampling halves the channels), got ${network.dim}`);
   if (network.inpChannels !== 6 && !network.dualPixelTask) r.warnings.push(`network_g.inp_channels is ${network.inpChannels}; Diff-Mamba feeds cat[lq, x_t] = 6 channels`);
