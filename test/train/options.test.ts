@@ -135,7 +135,8 @@ test('authors-style file: typed values, resolved paths, unsupported keys', () =>
 
 test('defaults from the spec for a nearly empty file', () => {
   const o = parseOptions('name: x\n');
-  assert.deepEqual(o.network, { type: 'DFT', inpChannels: 6, outChannels: 3, dim: 48, numBlocks: [4, 6, 6, 8], ffnExpansionFactor: 2.66, bias: false, layerNormType: 'WithBias', dualPixelTask: false, dState: 32 });
+  assert.deepEqual(o.network, { type: 'DFT', inpChannels: 6, outChannels: 3, dim: 48, numBlocks: [4, 6, 6, 8], ffnExpansionFactor: 2.66, bias: false, layerNormType: 'WithBias', dualPixelTask: false, dState: 32, residualFromInput: false });
+  assert.equal(parseOptions('network_g:\n  residual_from_input: true\n').network.residualFromInput, true);
   assert.deepEqual(o.train.optim, { type: 'AdamW', lr: 3e-4, weightDecay: 1e-4, betas: [0.9, 0.999], eps: 1e-8 });
   assert.deepEqual(o.train.scheduler, { type: 'CosineAnnealingRestartCyclicLR', periods: [50000, 220000], restart_weights: [1, 1], eta_mins: [3e-4, 1e-5] });
   assert.equal(o.train.totalIter, 270000);
@@ -158,6 +159,7 @@ test('hard errors name the key path', () => {
   bad(ds('    use_shuffle: maybe\n'), /datasets\.train\.use_shuffle: must be true or false/);
   bad('network_g:\n  num_blocks: [1, 1, 1]\n', /network_g\.num_blocks: must have 4 entries/);
   bad('network_g:\n  dim: sixteen\n', /network_g\.dim: must be a number/);
+  bad('network_g:\n  residual_from_input: 1\n', /network_g\.residual_from_input: must be true or false/);
   bad('network_g:\n  type: Restormer\n', /network_g\.type: must be one of DFT/);
   bad('train:\n  optim_g:\n    type: SGD\n', /train\.optim_g\.type/);
   bad('train:\n  scheduler:\n    type: CosineAnnealingRestartCyclicLR\n    periods: [10, 10]\n    restart_weights: [1, 1]\n    eta_mins: [0]\n', /train\.scheduler\.eta_mins/);
