@@ -10,6 +10,7 @@ import { DFT, DTB, resolveDFTConfig } from '../../src/model/index.js';
 import { timeFeatures } from '../../src/model/dtb.js';
 import { loadModel, saveModel } from '../../src/model/checkpoint.js';
 import { gradcheck, randn } from '../helpers/gradcheck.js';
+import { availableBackends, withBackend } from '../tensor/backends.js';
 
 // network_g.residual_from_input: the fix for SPEC §5's first quirk (the DTB residual stream is
 // the normalised input). Off by default, so the authors' checkpoints give their numbers.
@@ -40,12 +41,14 @@ describe('DTB residual from the block input (residual_from_input)', () => {
     assert.deepEqual(noGrad(() => blk.forward(x, temb)).data, x.data);
   });
 
-  it('gradients match finite differences', () => {
-    const blk = new DTB(4, 'WithBias', 4, 2.66, new Rng(2), true);
-    const temb = timeFeatures(new Float32Array([300]), 4);
-    const x = randn([1, 4, 4, 4], new Rng(5), 1);
-    gradcheck('DTB residual_from_input', (v) => blk.forward(v, temb), [x], { maxChecks: 24 });
-  });
+  for (const backend of availableBackends()) {
+    it(`gradients match finite differences (${backend} kernels)`, () => withBackend(backend, () => {
+      const blk = new DTB(4, 'WithBias', 4, 2.66, new Rng(2), true);
+      const temb = timeFeatures(new Float32Array([300]), 4);
+      const x = randn([1, 4, 4, 4], new Rng(5), 1);
+      gradcheck(`DTB residual_from_input (${backend})`, (v) => blk.forward(v, temb), [x], { maxChecks: 24 });
+    }));
+  }
 
   it('is a network_g key: validated, saved with the weights and restored by loadModel', () => {
     assert.equal(resolveDFTConfig({}).residual_from_input, false);
