@@ -123,7 +123,7 @@ export interface TrainingOptions {
   optim: OptimizerOptions;
   mixup: { enabled: boolean; beta: number; useIdentity: boolean };
   pixelLoss: { type: 'L1Loss'; lossWeight: number; reduction: 'mean' | 'sum' | 'none' };
-  fineLoss: { ssimWeight: number; l1Weight: number; msSsimMaxVal: number };
+  fineLoss: { ssimWeight: number; l1Weight: number; msSsimMaxVal: number; mseWeight: number };
 }
 
 export interface DiffusionOptions {
@@ -577,7 +577,9 @@ export function parseOptions(text: string, opts: ParseOptionsOptions = {}): Trai
     ssimWeight: r.num(fl, 'ssim_weight', 'train.fine_loss.ssim_weight', 0.84, { min: 0 }),
     l1Weight: r.num(fl, 'l1_weight', 'train.fine_loss.l1_weight', 0.16, { min: 0 }),
     msSsimMaxVal: r.num(fl, 'ms_ssim_max_val', 'train.fine_loss.ms_ssim_max_val', 255, { gt: 0 }),
+    mseWeight: r.num(fl, 'mse_weight', 'train.fine_loss.mse_weight', 0, { min: 0 }),
   };
+  if (fineLoss.ssimWeight + fineLoss.l1Weight + fineLoss.mseWeight === 0) r.err('train.fine_loss', 'ssim_weight, l1_weight and mse_weight are all 0: nothing to train on');
   const train: TrainingOptions = {
     stage,
     totalIter,

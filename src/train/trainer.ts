@@ -164,7 +164,7 @@ export class Trainer {
       if (o.train.pixelLoss.lossWeight !== 1) loss = F.mulScalar(loss, o.train.pixelLoss.lossWeight);
     } else {
       const f = o.train.fineLoss;
-      loss = fineLoss(net, this.schedule, lq, gt, noise, { steps: o.diffusion.samplingTimesteps, ssimWeight: f.ssimWeight, l1Weight: f.l1Weight, msSsim: { maxVal: f.msSsimMaxVal, nanGuard: 'clamp' } }).loss;
+      loss = fineLoss(net, this.schedule, lq, gt, noise, { steps: o.diffusion.samplingTimesteps, ssimWeight: f.ssimWeight, l1Weight: f.l1Weight, mseWeight: f.mseWeight, msSsim: { maxVal: f.msSsimMaxVal, nanGuard: 'clamp' } }).loss;
     }
     const value = loss.item();
     if (!Number.isFinite(value)) throw new Error(`iteration ${this.iter}: the loss is ${value}; stopping before the weights are corrupted (lower the learning rate or enable use_grad_clip)`);

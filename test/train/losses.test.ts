@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readSafetensors } from '../../src/io/safetensors.js';
 import { DFT } from '../../src/model/index.js';
 import { NoiseSchedule } from '../../src/diffusion/schedule.js';
-import { coarseLoss, fineLoss, msSsim } from '../../src/train/losses/index.js';
+import { coarseLoss, fineLoss, msSsim, mseLoss } from '../../src/train/losses/index.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import * as F from '../../src/tensor/ops/index.js';
 import { assertClose, fixtureCase, fx, tolOf } from '../helpers/fixtures.js';
@@ -91,5 +91,43 @@ describe('MS-SSIM options', () => {
     const b = F.neg(a);
     assert.ok(Number.isNaN(msSsim(a, b, { maxVal: 2 }).item()));
     assert.ok(Number.isFinite(msSsim(a, b, { maxVal: 2, nanGuard: 'clamp' }).item()));
+  });
+});
+
+describe('fine loss: the mean-squared-error term (our option, weight 0 by default)', () => {
+  const setup = () => {
+    const { tensors } = fixtureCase('fine_loss');
+    const m = tiny();
+    const net = (x: Tensor, ts: Float32Array) => m.forward(x, ts);
+    return { net, lq: fx(tensors, 'lq'), gt: fx(tensors, 'gt'), xT: fx(tensors, 'x_T') };
+  };
+
+  it('MSE alone is the mean squared difference of the restored image and 2·gt − 1', () => {
+    const { net, lq, gt, xT } = setup();
+    const r = fineLoss(net, new NoiseSchedule(), lq, gt, xT, { ssimWeight: 0, l1Weight: 0, mseWeight: 1 });
+    let s = 0;
+    for (let i = 0; i < r.x.size; i++) {
+      const d = r.x.data[i] - (2 * gt.data[i] - 1);
+      s += d * d;
+    }
+    assert.ok(Math.abs(r.loss.item() - s / r.x.size) <= 1e-6 * (s / r.x.size), `${r.loss.item()} vs ${s / r.x.size}`);
+    assert.equal(r.mse.item(), r.loss.item());
+  });
+
+  it('weights add the term to the authors\' loss; the default leaves it out', () => {
+    const { net, lq, gt, xT } = setup();
+    const base = fineLoss(net, new NoiseSchedule(), lq, gt, xT);
+    const withMse = fineLoss(net, new NoiseSchedule(), lq, gt, xT, { mseWeight: 3 });
+    const expected = base.loss.item() + 3 * base.mse.item();
+    assert.ok(Math.abs(withMse.loss.item() - expected) <= 1e-6 * expected, `${withMse.loss.item()} vs ${expected}`);
+    assert.ok(base.mse.item() > 0);
+    assert.throws(() => fineLoss(net, new NoiseSchedule(), lq, gt, xT, { ssimWeight: 0, l1Weight: 0 }), /every term has weight 0/);
+  });
+
+  it('gradient matches finite differences', () => {
+    const rng = new Rng(11);
+    const b = randn([1, 3, 8, 8], rng, 0.5);
+    const a = randn([1, 3, 8, 8], rng, 0.5);
+    gradcheck('mse', (x) => mseLoss(x, b), [a], { eps: 1e-2, maxChecks: 12 });
   });
 });

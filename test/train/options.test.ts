@@ -141,7 +141,8 @@ test('defaults from the spec for a nearly empty file', () => {
   assert.deepEqual(o.train.scheduler, { type: 'CosineAnnealingRestartCyclicLR', periods: [50000, 220000], restart_weights: [1, 1], eta_mins: [3e-4, 1e-5] });
   assert.equal(o.train.totalIter, 270000);
   assert.deepEqual(o.diffusion, { betaSchedule: 'linear', betaStart: 1e-4, betaEnd: 0.02, numDiffusionTimesteps: 1000, samplingTimesteps: 3, eta: 0 });
-  assert.deepEqual(o.train.fineLoss, { ssimWeight: 0.84, l1Weight: 0.16, msSsimMaxVal: 255 });
+  assert.deepEqual(o.train.fineLoss, { ssimWeight: 0.84, l1Weight: 0.16, msSsimMaxVal: 255, mseWeight: 0 });
+  assert.deepEqual(parseOptions('train:\n  fine_loss:\n    ssim_weight: 0\n    l1_weight: 0\n    mse_weight: 1\n').train.fineLoss, { ssimWeight: 0, l1Weight: 0, msSsimMaxVal: 255, mseWeight: 1 });
   assert.equal(o.datasets.train, null);
 });
 
@@ -158,6 +159,8 @@ test('hard errors name the key path', () => {
   bad(ds('    mini_batch_sizes: [2]\n    gt_sizes: [128]\n    iters: [1]\n'), /datasets\.train\.gt_sizes: .*exceeds gt_size/);
   bad(ds('    use_shuffle: maybe\n'), /datasets\.train\.use_shuffle: must be true or false/);
   bad('network_g:\n  num_blocks: [1, 1, 1]\n', /network_g\.num_blocks: must have 4 entries/);
+  bad('train:\n  fine_loss:\n    ssim_weight: 0\n    l1_weight: 0\n', /train\.fine_loss: .*all 0/);
+  bad('train:\n  fine_loss:\n    mse_weight: -1\n', /train\.fine_loss\.mse_weight/);
   bad('network_g:\n  dim: sixteen\n', /network_g\.dim: must be a number/);
   bad('network_g:\n  residual_from_input: 1\n', /network_g\.residual_from_input: must be true or false/);
   bad('network_g:\n  type: Restormer\n', /network_g\.type: must be one of DFT/);

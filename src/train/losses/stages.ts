@@ -3,6 +3,7 @@ import * as F from '../../tensor/ops/index.js';
 import type { NoiseSchedule } from '../../diffusion/schedule.js';
 import { ddimSample, dataTransform, type NoisePredictor } from '../../diffusion/ddim.js';
 import { l1Loss } from './l1.js';
+import { mseLoss } from './mse.js';
 import { msSsim, type MsSsimOptions } from './ms-ssim.js';
 
 const f32 = Math.fround;
@@ -30,18 +31,28 @@ export interface FineLossOptions {
   steps?: number;
   ssimWeight?: number;
   l1Weight?: number;
+  /** weight of mean squared error (not in the authors' loss; default 0) */
+  mseWeight?: number;
   msSsim?: MsSsimOptions;
 }
 
 /**
  * Stage 2 (fine): the DDIM sampler (η = 0) unrolled from x_T with gradients through every
- * network call; loss = 0.84·(1 − MS-SSIM(x̂, 2gt−1)) + 0.16·L1(x̂, 2gt−1).
+ * network call; loss = 0.84·(1 − MS-SSIM(x̂, 2gt−1)) + 0.16·L1(x̂, 2gt−1) [+ w·MSE(x̂, 2gt−1)].
+ * Zero-weighted terms are left out of the graph.
  */
 export function fineLoss(net: NoisePredictor, schedule: NoiseSchedule, lq: Tensor, gt: Tensor, xT: Tensor, opts: FineLossOptions = {}) {
   const { x } = ddimSample(net, schedule, lq, xT, { steps: opts.steps ?? 3, eta: 0 });
   const target = dataTransform(gt);
   const ms = msSsim(x, target, opts.msSsim);
   const l1 = l1Loss(x, target);
-  const loss = F.add(F.mulScalar(F.addScalar(F.neg(ms), 1), opts.ssimWeight ?? 0.84), F.mulScalar(l1, opts.l1Weight ?? 0.16));
-  return { loss, msSsim: ms, l1, x };
+  const mse = mseLoss(x, target);
+  const terms: Tensor[] = [];
+  const ssimWeight = opts.ssimWeight ?? 0.84, l1Weight = opts.l1Weight ?? 0.16, mseWeight = opts.mseWeight ?? 0;
+  if (ssimWeight !== 0) terms.push(F.mulScalar(F.addScalar(F.neg(ms), 1), ssimWeight));
+  if (l1Weight !== 0) terms.push(F.mulScalar(l1, l1Weight));
+  if (mseWeight !== 0) terms.push(F.mulScalar(mse, mseWeight));
+  if (terms.length === 0) throw new Error('fine loss: every term has weight 0');
+  const loss = terms.reduce((a, b) => F.add(a, b));
+  return { loss, msSsim: ms, l1, mse, x };
 }
