@@ -38,6 +38,14 @@ make_task() { # task, then the degrade options
 make_task denoise --type noise --sigma 0,50
 make_task derain --type rain --density 0.004,0.012 --angle -25,25 --length 12,36 --brightness 0.6,0.9
 make_task deblur --type blur --length 5,17
+# the deblurrer's polish stage: 16 blur draws of each training photo (a draw depends on the
+# file name and seed, so the first four are those of train/)
+mkdir -p "$tmp/train16"
+for f in "$tmp"/train/*_1.png; do
+  n=$(basename "$f" _1.png)
+  for k in $(seq 1 16); do ln -s "$(readlink "$f")" "$tmp/train16/${n}_$k.png"; done
+done
+$CLI degrade "$tmp/train16" -o datasets/deblur/train16 --seed 1 --type blur --length 5,17
 # fixed-σ validation sets for the denoiser's table (σ = 25 and 50 on the held-out photos)
 for s in 25 50; do
   rm -rf "datasets/denoise/val_sigma$s"

@@ -193,7 +193,8 @@ test('the option files of the bundled models (models/<task>/{coarse,fine,refine,
       assert.equal(o.network.dim, 16, where);
       assert.equal(o.train.stage, i === 0 ? 'coarse' : 'fine', where);
       if (i > 0) assert.equal(o.path.pretrainNetworkG, join(opts[i - 1].path.models, 'net_g_latest.safetensors'), where);
-      if (i > 1) assert.equal(o.train.totalIter, (o.train.scheduler.periods ?? []).reduce((a, b) => a + b, 0), where);
+      // a fresh cosine per later stage; a stage may stop before its cosine ends (the deblurrer's polish)
+      if (i > 1) assert.ok(o.train.totalIter <= (o.train.scheduler.periods ?? []).reduce((a, b) => a + b, 0) && o.train.scheduler.periods?.length === 1, where);
       if (i > 0) assert.ok(Math.min(...o.datasets.train!.gtSizes) >= 32, `${where}: MS-SSIM needs 32 px`);
       const gt = o.datasets.train!.datarootGt;
       assert.ok(gt.startsWith(join(repoRoot(), 'datasets')), `${where}: trains on datasets/ (${gt})`);
