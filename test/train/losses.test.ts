@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readSafetensors } from '../../src/io/safetensors.js';
 import { DFT } from '../../src/model/index.js';
 import { NoiseSchedule } from '../../src/diffusion/schedule.js';
+import { dataTransform } from '../../src/diffusion/ddim.js';
 import { coarseLoss, fineLoss, msSsim, mseLoss } from '../../src/train/losses/index.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import * as F from '../../src/tensor/ops/index.js';
@@ -51,8 +52,8 @@ for (const backend of availableBackends()) {
       const m = tiny();
       const r = fineLoss((x, ts) => m.forward(x, ts), new NoiseSchedule(), fx(tensors, 'lq'), fx(tensors, 'gt'), fx(tensors, 'x_T'));
       assertClose(r.x.data, tensors.get('x_final')!.data, tolOf(info, 'x_final'), 'x_final');
-      assertClose([r.msSsim.item()], tensors.get('ms_ssim')!.data, tolOf(info, 'ms_ssim'), 'ms_ssim');
-      assertClose([r.l1.item()], tensors.get('l1')!.data, tolOf(info, 'l1'), 'l1');
+      assertClose([r.msSsim!.item()], tensors.get('ms_ssim')!.data, tolOf(info, 'ms_ssim'), 'ms_ssim');
+      assertClose([r.l1!.item()], tensors.get('l1')!.data, tolOf(info, 'l1'), 'l1');
       assertClose([r.loss.item()], tensors.get('loss')!.data, tolOf(info, 'loss'), 'loss');
       r.loss.backward();
       const stats = tensors.get('gradstats')!.data;
@@ -111,16 +112,21 @@ describe('fine loss: the mean-squared-error term (our option, weight 0 by defaul
       s += d * d;
     }
     assert.ok(Math.abs(r.loss.item() - s / r.x.size) <= 1e-6 * (s / r.x.size), `${r.loss.item()} vs ${s / r.x.size}`);
-    assert.equal(r.mse.item(), r.loss.item());
+    assert.equal(r.mse!.item(), r.loss.item());
+    assert.equal(r.msSsim, null);
+    assert.equal(r.l1, null);
   });
 
   it('weights add the term to the authors\' loss; the default leaves it out', () => {
     const { net, lq, gt, xT } = setup();
     const base = fineLoss(net, new NoiseSchedule(), lq, gt, xT);
     const withMse = fineLoss(net, new NoiseSchedule(), lq, gt, xT, { mseWeight: 3 });
-    const expected = base.loss.item() + 3 * base.mse.item();
+    assert.equal(base.mse, null);
+    const mse = mseLoss(base.x, dataTransform(gt)).item();
+    const expected = base.loss.item() + 3 * mse;
     assert.ok(Math.abs(withMse.loss.item() - expected) <= 1e-6 * expected, `${withMse.loss.item()} vs ${expected}`);
-    assert.ok(base.mse.item() > 0);
+    assert.ok(mse > 0);
+    assert.equal(withMse.mse!.item(), mse);
     assert.throws(() => fineLoss(net, new NoiseSchedule(), lq, gt, xT, { ssimWeight: 0, l1Weight: 0 }), /every term has weight 0/);
   });
 

@@ -39,20 +39,20 @@ export interface FineLossOptions {
 /**
  * Stage 2 (fine): the DDIM sampler (η = 0) unrolled from x_T with gradients through every
  * network call; loss = 0.84·(1 − MS-SSIM(x̂, 2gt−1)) + 0.16·L1(x̂, 2gt−1) [+ w·MSE(x̂, 2gt−1)].
- * Zero-weighted terms are left out of the graph.
+ * Only the terms with a non-zero weight are computed (the others are returned as null).
  */
 export function fineLoss(net: NoisePredictor, schedule: NoiseSchedule, lq: Tensor, gt: Tensor, xT: Tensor, opts: FineLossOptions = {}) {
+  const ssimWeight = opts.ssimWeight ?? 0.84, l1Weight = opts.l1Weight ?? 0.16, mseWeight = opts.mseWeight ?? 0;
+  if (ssimWeight === 0 && l1Weight === 0 && mseWeight === 0) throw new Error('fine loss: every term has weight 0');
   const { x } = ddimSample(net, schedule, lq, xT, { steps: opts.steps ?? 3, eta: 0 });
   const target = dataTransform(gt);
-  const ms = msSsim(x, target, opts.msSsim);
-  const l1 = l1Loss(x, target);
-  const mse = mseLoss(x, target);
+  const ms = ssimWeight !== 0 ? msSsim(x, target, opts.msSsim) : null;
+  const l1 = l1Weight !== 0 ? l1Loss(x, target) : null;
+  const mse = mseWeight !== 0 ? mseLoss(x, target) : null;
   const terms: Tensor[] = [];
-  const ssimWeight = opts.ssimWeight ?? 0.84, l1Weight = opts.l1Weight ?? 0.16, mseWeight = opts.mseWeight ?? 0;
-  if (ssimWeight !== 0) terms.push(F.mulScalar(F.addScalar(F.neg(ms), 1), ssimWeight));
-  if (l1Weight !== 0) terms.push(F.mulScalar(l1, l1Weight));
-  if (mseWeight !== 0) terms.push(F.mulScalar(mse, mseWeight));
-  if (terms.length === 0) throw new Error('fine loss: every term has weight 0');
+  if (ms) terms.push(F.mulScalar(F.addScalar(F.neg(ms), 1), ssimWeight));
+  if (l1) terms.push(F.mulScalar(l1, l1Weight));
+  if (mse) terms.push(F.mulScalar(mse, mseWeight));
   const loss = terms.reduce((a, b) => F.add(a, b));
   return { loss, msSsim: ms, l1, mse, x };
 }
