@@ -10,7 +10,7 @@
  *
  * Our extensions to the authors' format (all optional): `train.stage` (coarse | fine),
  * `train.grad_clip_norm` (Restormer hard-codes 0.01), `train.fine_loss.{ssim_weight,
- * l1_weight, ms_ssim_max_val}`, `network_g.residual_from_input`, `diffusion.eta`,
+ * l1_weight, ms_ssim_max_val, mse_weight}`, `network_g.residual_from_input`, `diffusion.eta`,
  * `path.experiments_root`.
  */
 import { readFileSync } from 'node:fs';
