@@ -205,7 +205,7 @@ export async function writeImage(
 }
 
 /** numpy's round(): half to even. */
-function roundHalfEven(v: number): number {
+export function roundHalfEven(v: number): number {
   const r = Math.round(v);
   return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }

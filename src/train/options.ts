@@ -19,6 +19,7 @@ import { parse as parseYaml } from 'yaml';
 import { BETA_SCHEDULES, type BetaScheduleName } from '../diffusion/schedule.js';
 import type { LrSchedulerType, SchedulerOptions } from './lr-scheduler.js';
 import type { GaussianNoiseOptions } from './data/gaussian-noise.js';
+import type { MotionBlurTrainOptions } from './data/motion-blur.js';
 
 /**
  * PyYAML constructs an explicit `!!float 300` or `!!float 5e3` (the authors' files are full of
@@ -44,10 +45,12 @@ export interface TrainDatasetOptions {
   name: string;
   type: string;
   datarootGt: string;
-  /** null for Dataset_GaussianDenoising, which makes its input from the target. */
+  /** null for Dataset_GaussianDenoising and Dataset_MotionBlur, which make their input from the target. */
   datarootLq: string | null;
   /** Dataset_GaussianDenoising: the noise added to each training patch. */
   gaussian: GaussianNoiseOptions | null;
+  /** Dataset_MotionBlur (ours): the random motion blur applied to each training patch. */
+  motionBlur: MotionBlurTrainOptions | null;
   filenameTmpl: string;
   geometricAugs: boolean;
   useShuffle: boolean;
@@ -328,7 +331,21 @@ function allPaths(o: unknown, prefix: string, out: string[]): string[] {
 const SCHEDULERS: readonly LrSchedulerType[] = ['CosineAnnealingRestartCyclicLR', 'CosineAnnealingRestartLR', 'MultiStepLR'];
 const PAIRED_DATASET_TYPES = ['Dataset_PairedImage', 'PairedImageDataset'] as const;
 const GAUSSIAN_DATASET_TYPE = 'Dataset_GaussianDenoising';
+const MOTION_BLUR_DATASET_TYPE = 'Dataset_MotionBlur';
 const DATASET_TYPES: readonly string[] = [...PAIRED_DATASET_TYPES, GAUSSIAN_DATASET_TYPE];
+const TRAIN_DATASET_TYPES: readonly string[] = [...DATASET_TYPES, MOTION_BLUR_DATASET_TYPE];
+
+/** Dataset_MotionBlur (ours): blur_length / blur_angle ranges as `degrade --type blur`, blurred_as_uint8. */
+function motionBlurTrain(r: Reader, d: Obj, p: string): MotionBlurTrainOptions {
+  const range = (key: string, def: [number, number], c: { gt?: number }): [number, number] => {
+    const v = r.nums(d, key, `${p}.${key}`, def, { ...c, length: 2 });
+    if (v[0] > v[1]) r.err(`${p}.${key}`, `must be [low, high] with low ≤ high, got [${v.join(', ')}]`);
+    return [v[0], v[1]];
+  };
+  const length = range('blur_length', [7, 31], { gt: 0 });
+  r.ignore(d, 'dataroot_lq', `${p}.dataroot_lq`, 'Dataset_MotionBlur makes its input from dataroot_gt');
+  return { length, angle: range('blur_angle', [0, 180], {}), blurredAsUint8: r.bool(d, 'blurred_as_uint8', `${p}.blurred_as_uint8`, true) };
+}
 
 /** Restormer's Gaussian-denoising keys: sigma_type / sigma_range (training), in_ch. */
 function gaussianTrainNoise(r: Reader, d: Obj, p: string): GaussianNoiseOptions {
@@ -413,8 +430,9 @@ export function parseOptions(text: string, opts: ParseOptionsOptions = {}): Trai
     };
     if (phase === 'train') {
       const tp = r.str(d, 'type', `${p}.type`, 'Dataset_PairedImage');
-      if (!DATASET_TYPES.includes(tp)) r.err(`${p}.type`, `'${tp}' is not supported (one of ${DATASET_TYPES.join(', ')})`);
+      if (!TRAIN_DATASET_TYPES.includes(tp)) r.err(`${p}.type`, `'${tp}' is not supported (one of ${TRAIN_DATASET_TYPES.join(', ')})`);
       const gaussian = tp === GAUSSIAN_DATASET_TYPE ? gaussianTrainNoise(r, d, p) : null;
+      const motionBlur = tp === MOTION_BLUR_DATASET_TYPE ? motionBlurTrain(r, d, p) : null;
       const batch = r.num(d, 'batch_size_per_gpu', `${p}.batch_size_per_gpu`, undefined, { int: true, min: 1 });
       const gtSize = r.num(d, 'gt_size', `${p}.gt_size`, undefined, { int: true, min: 8 });
       const hasProg = r.has(d, 'mini_batch_sizes') || r.has(d, 'gt_sizes') || r.has(d, 'iters');
@@ -441,8 +459,9 @@ export function parseOptions(text: string, opts: ParseOptionsOptions = {}): Trai
         name: r.str(d, 'name', `${p}.name`, 'train'),
         type: tp,
         datarootGt: rel(r.str(d, 'dataroot_gt', `${p}.dataroot_gt`, undefined)),
-        datarootLq: gaussian ? null : rel(r.str(d, 'dataroot_lq', `${p}.dataroot_lq`, undefined)),
+        datarootLq: gaussian || motionBlur ? null : rel(r.str(d, 'dataroot_lq', `${p}.dataroot_lq`, undefined)),
         gaussian,
+        motionBlur,
         filenameTmpl: r.str(d, 'filename_tmpl', `${p}.filename_tmpl`, '{}'),
         geometricAugs: r.bool(d, 'geometric_augs', `${p}.geometric_augs`, false),
         useShuffle: r.bool(d, 'use_shuffle', `${p}.use_shuffle`, true),
@@ -463,7 +482,8 @@ export function parseOptions(text: string, opts: ParseOptionsOptions = {}): Trai
       common();
     } else if (phase === 'val') {
       const type = r.str(d, 'type', `${p}.type`, 'Dataset_PairedImage');
-      if (!DATASET_TYPES.includes(type)) r.err(`${p}.type`, `'${type}' is not supported (one of ${DATASET_TYPES.join(', ')})`);
+      if (type === MOTION_BLUR_DATASET_TYPE) r.err(`${p}.type`, `${MOTION_BLUR_DATASET_TYPE} is for training only; validate on fixed pairs made by \`degrade --type blur\` (Dataset_PairedImage)`);
+      else if (!DATASET_TYPES.includes(type)) r.err(`${p}.type`, `'${type}' is not supported (one of ${DATASET_TYPES.join(', ')})`);
       const gaussian = type === GAUSSIAN_DATASET_TYPE;
       if (gaussian) gaussianInputChannels(r, d, p);
       valDs.push({

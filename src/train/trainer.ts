@@ -23,6 +23,7 @@ import { collatePairs, mixingAugment, trainPairTransform, type PairBatch } from 
 import { PairedFolderDataset, type TrainingDataset } from './data/paired-folder.js';
 import { CleanFolderDataset } from './data/clean-folder.js';
 import { addGaussianNoise, drawSigma } from './data/gaussian-noise.js';
+import { motionBlurTrainPair } from './data/motion-blur.js';
 import type { ImageCHW } from './data/image.js';
 
 export interface IterationInfo {
@@ -177,7 +178,7 @@ export class Trainer {
     return { loss: value, batch: batch.n, patch: batch.h };
   }
 
-  /** One step's training batch for iteration `this.iter`: crops, augmentation, noise (Gaussian denoising), progressive size, mixup. */
+  /** One step's training batch for iteration `this.iter`: crops, augmentation, noise (Gaussian denoising) or blur (motion blur), progressive size, mixup. */
   async nextBatch(): Promise<PairBatch> {
     const o = this.opts;
     const ds = o.datasets.train!;
@@ -185,7 +186,13 @@ export class Trainer {
     const items = [];
     for (const i of indices) {
       const p = await this.pair(i);
-      const [lq, gt] = trainPairTransform(p.lq, p.gt, { patchSize: ds.gtSize, geometricAugs: ds.geometricAugs }, this.rng, this.dataset.nameOf(i));
+      const t = { patchSize: ds.gtSize, geometricAugs: ds.geometricAugs };
+      if (ds.motionBlur) {
+        const [lq, gt] = motionBlurTrainPair(p.gt, ds.motionBlur, t, this.rng, this.dataset.nameOf(i));
+        items.push({ lq, gt });
+        continue;
+      }
+      const [lq, gt] = trainPairTransform(p.lq, p.gt, t, this.rng, this.dataset.nameOf(i));
       items.push({ lq: ds.gaussian ? addGaussianNoise(lq, drawSigma(ds.gaussian, this.rng), this.rng, ds.gaussian.noisyAsUint8) : lq, gt });
     }
     const stage = this.progressive.stageAt(this.iter);

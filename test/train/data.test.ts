@@ -6,9 +6,11 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { Rng } from '../../src/tensor/random.js';
 import { readImage } from '../../src/io/image.js';
+import { convolve } from '../../src/degrade/common.js';
+import { lineKernel } from '../../src/degrade/blur.js';
 import {
   BatchSampler, CleanFolderDataset, DatasetError, addGaussianNoise, drawSigma, PairedFolderDataset, ProgressiveSchedule, basicsrAugment, collatePairs, geometricTransform, makeImage,
-  mixingAugment, padToSize, pairedFolders, pairedRandomCrop, progressiveSubBatch, readImageSize, sampleBeta, trainPairTransform, type ImageCHW, type ImageLoader,
+  blurMargin, mixingAugment, motionBlurTrainPair, padToSize, pairedFolders, pairedRandomCrop, progressiveSubBatch, readImageSize, sampleBeta, trainPairTransform, type ImageCHW, type ImageLoader,
 } from '../../src/train/data/index.js';
 
 const ramp = (c: number, h: number, w: number, offset = 0): ImageCHW => makeImage(c, h, w, Float32Array.from({ length: c * h * w }, (_, i) => i + offset));
@@ -204,6 +206,48 @@ test('Gaussian-denoising noise: σ drawn as configured, N(0, σ/255) added witho
   const same = noisy.data.findIndex((v) => v > 0.1 && v < 0.9);
   assert.ok(Math.abs(as8.data[same] - noisy.data[same]) <= 0.5 / 255 + 1e-6, 'inside the range only rounding changes a value');
   assert.ok(as8.data.some((v) => v === 1), 'values above 1 are clipped to 1');
+});
+
+test('motion-blur data set: each crop blurred with its own kernel, as blurring the whole photo would, on 8-bit steps', () => {
+  const rng = new Rng(5);
+  const [H, W] = [90, 110];
+  const photo = makeImage(3, H, W, Float32Array.from({ length: 3 * H * W }, () => rng.uniform()));
+  const fixed = { length: [9, 9] as const, angle: [30, 30] as const, blurredAsUint8: true };
+  assert.equal(blurMargin({ length: [5, 17] }), 9);
+  assert.equal(blurMargin({ length: [5, 17] }) * 2 + 1, lineKernel(17, 37).size, 'the margin is the widest kernel radius');
+  const whole = convolve(photo, lineKernel(9, 30));
+  const [lq, gt] = motionBlurTrainPair(photo, fixed, { patchSize: 24, geometricAugs: false }, new Rng(11));
+  assert.deepEqual([lq.channels, lq.height, lq.width, gt.height, gt.width], [3, 24, 24, 24, 24]);
+  // find the crop in the photo, then compare with the blur of the whole photo there
+  let at: [number, number] | null = null;
+  for (let y = 0; y + 24 <= H && !at; y++) for (let x = 0; x + 24 <= W; x++) if (photo.data[y * W + x] === gt.data[0] && photo.data[y * W + x + 1] === gt.data[1]) { at = [y, x]; break; }
+  assert.ok(at, 'the target is a crop of the photo');
+  const [y0, x0] = at;
+  let maxDiff = 0;
+  for (let c = 0; c < 3; c++) for (let y = 0; y < 24; y++) for (let x = 0; x < 24; x++) {
+    const i = (c * H + y0 + y) * W + x0 + x;
+    assert.equal(gt.data[(c * 24 + y) * 24 + x], photo.data[i]);
+    const want = Math.round(Math.min(1, Math.max(0, whole[i])) * 255) / 255;
+    maxDiff = Math.max(maxDiff, Math.abs(lq.data[(c * 24 + y) * 24 + x] - want));
+  }
+  assert.ok(maxDiff < 1e-7, `the input is the whole photo's blur there, 8-bit (off by ${maxDiff * 255} levels)`);
+  assert.ok(lq.data.every((v) => v >= 0 && v <= 1 && Math.abs(v * 255 - Math.round(v * 255)) < 1e-4), 'on 1/255 steps');
+  const [lqF] = motionBlurTrainPair(photo, { ...fixed, blurredAsUint8: false }, { patchSize: 24, geometricAugs: false }, new Rng(11));
+  assert.ok(lqF.data.some((v) => Math.abs(v * 255 - Math.round(v * 255)) > 0.01), 'blurred_as_uint8 false keeps the float blur');
+  assert.ok(Math.max(...lqF.data.map((v, i) => Math.abs(v - lq.data[i]))) <= 0.5 / 255 + 1e-6, 'rounding is the only difference');
+
+  // fresh kernels: two draws from one generator blur the same crop differently; seeded draws repeat
+  const flat = makeImage(3, 40, 40, new Float32Array(3 * 1600).fill(0.5));
+  const [lqFlat] = motionBlurTrainPair(flat, { length: [5, 17], angle: [0, 180], blurredAsUint8: true }, { patchSize: 16, geometricAugs: true }, new Rng(2));
+  assert.ok(lqFlat.data.every((v) => Math.abs(v - 128 / 255) < 1e-6), 'a flat photo stays flat');
+  const stripes = makeImage(1, 60, 60, Float32Array.from({ length: 3600 }, (_, i) => ((i % 60) + Math.floor(i / 60)) % 2));
+  const r = new Rng(9);
+  const t = { patchSize: 16, geometricAugs: false };
+  const o = { length: [5, 17] as const, angle: [0, 180] as const, blurredAsUint8: false };
+  const a = motionBlurTrainPair(stripes, o, t, r)[0].data;
+  const b = motionBlurTrainPair(stripes, o, t, r)[0].data;
+  assert.notDeepEqual(a, b, 'each crop gets its own kernel');
+  assert.deepEqual(motionBlurTrainPair(stripes, o, t, new Rng(9))[0].data, a, 'seeded');
 });
 
 test('clean-folder data set: every image of dataroot_gt, as both input and target', async () => {

@@ -203,6 +203,39 @@ test('the option files of the bundled models (models/<task>/{coarse,fine,refine,
   }
 });
 
+test('Dataset_MotionBlur (ours): blur_length / blur_angle ranges and blurred_as_uint8 for training; validation on fixed pairs only', () => {
+  const file = `
+datasets:
+  train:
+    type: Dataset_MotionBlur
+    blur_length: [5, 17]
+    dataroot_gt: ./train/target
+    dataroot_lq: ./train/input
+    batch_size_per_gpu: 2
+    gt_size: 64
+  val:
+    type: Dataset_PairedImage
+    dataroot_gt: ./val/target
+    dataroot_lq: ./val/input
+`;
+  const o = parseOptions(file, { baseDir: '/d' });
+  const t = o.datasets.train!;
+  assert.deepEqual(t.motionBlur, { length: [5, 17], angle: [0, 180], blurredAsUint8: true });
+  assert.equal(t.gaussian, null);
+  assert.equal(t.datarootLq, null);
+  assert.equal(t.datarootGt, '/d/train/target');
+  assert.ok(o.unsupported.some((u) => u.path === 'datasets.train.dataroot_lq'), 'dataroot_lq is reported as unused');
+  const other = parseOptions(file.replace('blur_length: [5, 17]', 'blur_length: [9, 9]\n    blur_angle: [-10, 10]\n    blurred_as_uint8: false')).datasets.train!.motionBlur;
+  assert.deepEqual(other, { length: [9, 9], angle: [-10, 10], blurredAsUint8: false });
+  assert.deepEqual(parseOptions(file.replace('    blur_length: [5, 17]\n', '')).datasets.train!.motionBlur!.length, [7, 31], "degrade's default lengths");
+  const bad = (text: string, re: RegExp) => assert.throws(() => parseOptions(text), (e: unknown) => e instanceof OptionsError && re.test(e.message));
+  bad(file.replace('[5, 17]', '[17, 5]'), /datasets\.train\.blur_length: .*low ≤ high/);
+  bad(file.replace('[5, 17]', '[0, 17]'), /datasets\.train\.blur_length/);
+  bad(file.replace('[5, 17]', '[5, 9, 17]'), /datasets\.train\.blur_length/);
+  bad(file.replace('blur_length: [5, 17]', 'blur_angle: [90, 0]'), /datasets\.train\.blur_angle: .*low ≤ high/);
+  bad(file.replace('    type: Dataset_PairedImage', '    type: Dataset_MotionBlur'), /datasets\.val\.type: Dataset_MotionBlur is for training only/);
+});
+
 test("Restormer's Gaussian-denoising data sets: sigma_type / sigma_range for training, sigma_test for validation", () => {
   const file = `
 datasets:

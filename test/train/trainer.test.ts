@@ -156,6 +156,25 @@ describe('training (tiny model, noisy photo crops)', () => {
     assert.ok(Number.isFinite(v1) && v1 === v2, `validation is repeatable (${v1}, ${v2})`);
   });
 
+  it('motion-blur data set (ours): the input of each crop is the clean crop blurred by a fresh kernel', async () => {
+    const text = options(dir, { name: 'blur', iters: 2, valFreq: 2 })
+      .replace(/type: Dataset_PairedImage\n    dataroot_gt: (.*)\n    dataroot_lq: .*\n    geometric_augs/, 'type: Dataset_MotionBlur\n    blur_length: [9, 15]\n    dataroot_gt: $1\n    geometric_augs');
+    const opts = parseOptions(text, { baseDir: dir });
+    assert.ok(opts.datasets.train!.motionBlur, 'the training set is motion blur');
+    const t = await Trainer.create(opts);
+    const b = await t.nextBatch();
+    const energy = (x: Float32Array) => {
+      let e = 0;
+      for (let i = 1; i < x.length; i++) if (i % b.w !== 0) e += (x[i] - x[i - 1]) ** 2 + (i >= b.w ? (x[i] - x[i - b.w]) ** 2 : 0);
+      return e;
+    };
+    assert.ok(energy(b.lq) < 0.8 * energy(b.gt), `the input is blurred (gradient energy ${energy(b.lq).toFixed(3)} vs ${energy(b.gt).toFixed(3)})`);
+    assert.ok(b.lq.every((v) => Math.abs(v * 255 - Math.round(v * 255)) < 1e-4), 'on 8-bit steps by default');
+    const r = await t.run();
+    assert.equal(r.iter, 2);
+    assert.ok(Number.isFinite(r.lastLoss) && r.lastPsnr !== null && Number.isFinite(r.lastPsnr));
+  });
+
   it('a fine stage started from the coarse weights improves the restored PSNR', async () => {
     const coarse = join(dir, 'experiments', 'coarse', 'models', 'net_g_latest.safetensors');
     const t = await Trainer.create(parseOptions(options(dir, { name: 'fine', iters: 12, stage: 'fine', lr: 5e-4, pretrain: coarse }), { baseDir: dir }));

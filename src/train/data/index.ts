@@ -6,3 +6,4 @@ export * from './paired-folder.js';
 export { readImageSize } from './image-size.js';
 export * from './clean-folder.js';
 export * from './gaussian-noise.js';
+export * from './motion-blur.js';
