@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Trains one bundled model (coarse, then fine, then refine and polish where models/<task>/{refine,polish}.yml exist)
+# Trains one bundled model (coarse, then fine, then refine, polish and finish where models/<task>/{refine,polish,finish}.yml exist)
 # and copies the result, its option files, logs and curves into models/<task>/. Usage: scripts/train-bundled.sh denoise|derain|deblur
 # Needs the datasets of scripts/make-datasets.sh. CLI overrides where the CLI lives (default dist/).
 set -euo pipefail
@@ -9,7 +9,7 @@ CLI=${CLI:-node dist/src/cli/main.js}
 { [ -d "datasets/$task/train" ] && [ -d datasets/clean_train ]; } || bash scripts/make-datasets.sh
 resume() { ls -1 "experiments/${task}_$1/training_states/"*.state 2>/dev/null | sort -t/ -k4 -n | tail -1; }
 stages=""
-for stage in coarse fine refine polish; do [ -f "models/$task/$stage.yml" ] && stages="$stages $stage"; done
+for stage in coarse fine refine polish finish; do [ -f "models/$task/$stage.yml" ] && stages="$stages $stage"; done
 last=${stages##* }
 for stage in $stages; do
   state=$(resume $stage || true)
