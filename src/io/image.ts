@@ -205,12 +205,13 @@ export async function writeImage(
 }
 
 /** numpy's round(): half to even. */
-export function roundHalfEven(v: number): number {
+function roundHalfEven(v: number): number {
   const r = Math.round(v);
   return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-function quantize(x: number, max: number, where: string): number {
+/** The stored level of a [0, 1] value in a file of `max` levels: clamp, ×max in float32, half to even. */
+export function quantize(x: number, max: number, where: string): number {
   if (Number.isNaN(x)) throw new ImageIOError(where, 'image contains NaN values');
   const c = x < 0 ? 0 : x > 1 ? 1 : x;
   return roundHalfEven(Math.fround(c * max));

@@ -1,7 +1,7 @@
 import type { Rng } from '../../tensor/random.js';
 import { motionKernel } from '../../degrade/blur.js';
 import { convolve } from '../../degrade/common.js';
-import { roundHalfEven } from '../../io/image.js';
+import { quantize } from '../../io/image.js';
 import { cropImage, type ImageCHW } from './image.js';
 import { trainPairTransform } from './augment.js';
 
@@ -39,7 +39,7 @@ export function motionBlurTrainPair(clean: ImageCHW, o: MotionBlurTrainOptions, 
   const blurred = { ...crop, data: convolve(crop, k) };
   if (o.blurredAsUint8) {
     const d = blurred.data;
-    for (let i = 0; i < d.length; i++) d[i] = roundHalfEven(Math.fround(Math.min(1, Math.max(0, d[i])) * 255)) / 255;
+    for (let i = 0; i < d.length; i++) d[i] = quantize(d[i], 255, where ?? 'motion blur') / 255;
   }
   return [cropImage(blurred, m, m, t.patchSize, t.patchSize), cropImage(crop, m, m, t.patchSize, t.patchSize)];
 }
