@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root: the nearest folder above this file holding package.json. */
@@ -13,11 +13,16 @@ export function repoRoot(): string {
   return dir;
 }
 
-/** The shared folder (SPEC, fixtures, data): $DIFF_MAMBA_SHARED or ../shared beside the repo. */
-export function sharedDir(): string {
-  return process.env.DIFF_MAMBA_SHARED ? resolve(process.env.DIFF_MAMBA_SHARED) : join(repoRoot(), '..', 'shared');
+/** The committed test data: golden tensors and a few photos (see test/fixtures/README.md). */
+export function fixturesDir(): string {
+  return join(repoRoot(), 'test', 'fixtures');
 }
 
 export function fixturePath(name: string): string {
-  return join(sharedDir(), 'fixtures', name);
+  return join(fixturesDir(), name);
+}
+
+/** One of the committed photos in test/fixtures/photos. */
+export function photoPath(name: string): string {
+  return join(fixturesDir(), 'photos', name);
 }

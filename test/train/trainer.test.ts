@@ -7,15 +7,15 @@ import sharp from 'sharp';
 import { parseOptions } from '../../src/train/options.js';
 import { Trainer } from '../../src/train/trainer.js';
 import { Rng } from '../../src/tensor/random.js';
-import { sharedDir } from '../helpers/shared.js';
+import { photoPath } from '../helpers/shared.js';
 
-/** Writes noisy/clean 64×64 crops of a few shared photos as input/ and target/ folders. */
+/** Writes noisy/clean 64×64 crops of a few committed photos as input/ and target/ folders. */
 async function makePairs(root: string, names: string[], sigma: number, seed: number): Promise<void> {
   mkdirSync(join(root, 'input'), { recursive: true });
   mkdirSync(join(root, 'target'), { recursive: true });
   const rng = new Rng(seed);
   for (const n of names) {
-    const { data, info } = await sharp(join(sharedDir(), 'data', 'clean', n)).removeAlpha().resize(64, 64, { fit: 'cover' }).raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(photoPath(n)).removeAlpha().resize(64, 64, { fit: 'cover' }).raw().toBuffer({ resolveWithObject: true });
     const noisy = Buffer.from(data.map((v) => Math.max(0, Math.min(255, Math.round(v + rng.normal() * sigma)))));
     await sharp(data, { raw: { width: 64, height: 64, channels: info.channels } }).png().toFile(join(root, 'target', n));
     await sharp(noisy, { raw: { width: 64, height: 64, channels: info.channels } }).png().toFile(join(root, 'input', n));
