@@ -14,8 +14,9 @@ export interface ModelBenchOptions extends BenchOptions {
   reference?: boolean;
 }
 
-export function sharedDir(): string {
-  return process.env.DIFF_MAMBA_SHARED ?? join(repoRoot, '..', 'shared');
+/** The PyTorch reference program (bench/reference/diffmamba_ref.py, the authors' math). */
+export function referenceDir(): string {
+  return join(repoRoot, 'bench', 'reference');
 }
 
 export interface CaseTiming {
@@ -42,11 +43,11 @@ export function runChild(script: string, spec: unknown): CaseTiming | string {
 
 let torchCheck: true | string | undefined;
 
-/** Whether Debian's PyTorch and the shared reference are usable, or why not. */
+/** Whether Debian's PyTorch and the reference program are usable, or why not. */
 export function torchAvailable(): true | string {
   if (torchCheck !== undefined) return torchCheck;
   if (!existsSync(PYTHON)) torchCheck = `${PYTHON} not found`;
-  else if (!existsSync(join(sharedDir(), 'reference', 'diffmamba_ref.py'))) torchCheck = `no ${join(sharedDir(), 'reference', 'diffmamba_ref.py')}`;
+  else if (!existsSync(join(referenceDir(), 'diffmamba_ref.py'))) torchCheck = `no ${join(referenceDir(), 'diffmamba_ref.py')}`;
   else {
     const r = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
     torchCheck = r.status === 0 ? true : `${PYTHON} cannot import torch`;
@@ -65,7 +66,7 @@ export function referenceSkipped(opts: ModelBenchOptions): string | null {
 /** Times one case of bench/torch_model.py in its own python process. */
 export function runTorchCase(spec: Record<string, unknown>): CaseTiming | string {
   const script = join(repoRoot, 'bench', 'torch_model.py');
-  const payload = JSON.stringify({ reference: join(sharedDir(), 'reference'), ...spec });
+  const payload = JSON.stringify({ reference: referenceDir(), ...spec });
   const r = spawnSync(PYTHON, [script], { input: payload, encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) return `PyTorch run failed (${r.status ?? r.signal}): ${(r.stderr ?? '').slice(-800)}`;
   const line = r.stdout.trim().split('\n').pop() ?? '';

@@ -11,6 +11,7 @@ import { loadNativeAddon } from '../src/backend/native/index.js';
 import type { Conv2dArgs, Kernels, ScanArgs, ScanInputs } from '../src/backend/kernels.js';
 import { timeMedian, type BenchGroup, type BenchOptions, type BenchResult } from './harness.js';
 import { Rng } from '../src/tensor/random.js';
+import { referenceDir } from './child.js';
 
 /** The repository root, from dist/bench/. */
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -168,10 +169,6 @@ function cases(): Case[] {
   ];
 }
 
-function sharedDir(): string {
-  return process.env.DIFF_MAMBA_SHARED ?? join(repoRoot, '..', 'shared');
-}
-
 function nativeIsa(): string | null {
   const a = loadNativeAddon();
   return typeof a === 'string' ? null : a.isa();
@@ -200,7 +197,7 @@ function runTorch(list: Case[], threads: number): Map<string, TorchTiming> {
   const script = join(repoRoot, 'bench', 'torch_engine.py');
   const payload = JSON.stringify({
     threads,
-    reference: join(sharedDir(), 'reference'),
+    reference: referenceDir(),
     cases: list.map((c) => ({ name: c.name, ...c.torch })),
   });
   const r = spawnSync(PYTHON, [script], { input: payload, encoding: 'utf8', maxBuffer: 1 << 24 });

@@ -1,7 +1,7 @@
 /**
  * The model group: forward (no grad) of the default DFT (dim 48, blocks [4,6,6,8]) at
  * 1×6×S×S, each size in its own child process so its peak RSS is its own; with PyTorch, the
- * reference DFT (shared/reference/diffmamba_ref.py, PyTorch-loop scan) in the same run.
+ * reference DFT (bench/reference/diffmamba_ref.py, PyTorch-loop scan) in the same run.
  *   node dist/bench/main.js --only forward [--no-reference]
  */
 import { kernels } from '../src/backend/index.js';
