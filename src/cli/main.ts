@@ -10,6 +10,7 @@ import { registerDegrade } from './commands/degrade.js';
 import { registerConvert } from './commands/convert.js';
 import { registerInfo } from './commands/info.js';
 import { registerBenchmark } from './commands/benchmark.js';
+import { OutputExistsError } from '../io/output-exists.js';
 
 const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
 const program = new Command();
@@ -25,6 +26,7 @@ registerInfo(program);
 // the authors' scripts spell it `-opt`
 const argv = process.argv.map((a) => (a === '-opt' ? '--opt' : a));
 program.parseAsync(argv).catch((e: Error) => {
-  process.stderr.write(`diff-mamba: ${e.message}\n`);
+  const hint = e instanceof OutputExistsError ? ' (add --force to replace)' : '';
+  process.stderr.write(`diff-mamba: ${e.message}${hint}\n`);
   process.exit(1);
 });

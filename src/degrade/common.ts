@@ -11,9 +11,10 @@ export interface ChwImage {
 /** A fixed value, or a [lo, hi] range drawn uniformly from the generator per call. */
 export type Param = number | readonly [number, number];
 
+/** A refused degradation; `op` names the function that refused it, the message speaks of its options. */
 export class DegradeError extends Error {
-  constructor(op: string, message: string) {
-    super(`${op}: ${message}`);
+  constructor(readonly op: string, message: string) {
+    super(message);
     this.name = 'DegradeError';
   }
 }

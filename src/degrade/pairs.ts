@@ -4,6 +4,7 @@ import { formatFromPath, readImage, writeImage, type FloatImage } from '../io/im
 import { Rng } from '../tensor/random.js';
 import { motionBlur, type MotionBlurOptions } from './blur.js';
 import { DegradeError, type ChwImage } from './common.js';
+import { OutputExistsError } from '../io/output-exists.js';
 import { gaussianNoise } from './noise.js';
 import { rainStreaks, type RainOptions } from './rain.js';
 
@@ -82,7 +83,8 @@ export function degrade<T extends ChwImage>(img: T, spec: DegradationSpec, rng: 
  * @example await makePairs('clean/', 'rain_train/', { type: 'rain', density: [0.004, 0.01], seed: 1, patch: 128 })
  */
 export async function makePairs(srcDir: string, outDir: string, options: MakePairsOptions): Promise<MakePairsResult> {
-  if (!existsSync(srcDir) || !statSync(srcDir).isDirectory()) throw new DegradeError('makePairs', `source folder '${srcDir}' does not exist`);
+  if (!existsSync(srcDir)) throw new DegradeError('makePairs', `${srcDir}: no such folder of clean images`);
+  if (!statSync(srcDir).isDirectory()) throw new DegradeError('makePairs', `${srcDir} is a file; give the folder that holds the clean images`);
   if (!Number.isInteger(options.seed)) throw new DegradeError('makePairs', `seed must be an integer, got ${options.seed}`);
   if (options.patch !== undefined && !(Number.isInteger(options.patch) && options.patch > 0)) throw new DegradeError('makePairs', `patch must be a positive integer, got ${options.patch}`);
   const files = readdirSync(srcDir)
@@ -104,10 +106,7 @@ export async function makePairs(srcDir: string, outDir: string, options: MakePai
         if (existsSync(p)) clashes.push(p);
       }
     }
-    if (clashes.length) {
-      const shown = clashes.slice(0, 3).join(', ') + (clashes.length > 3 ? ` and ${clashes.length - 3} more` : '');
-      throw new DegradeError('makePairs', `output files exist (${shown}); refusing to overwrite them (pass force: true)`);
-    }
+    if (clashes.length) throw new OutputExistsError(clashes, clashes.length > 1 ? 'output files exist' : 'output file exists');
   }
   const result: MakePairsResult = { written: [], skipped: [] };
   for (const [name, file] of byName) {

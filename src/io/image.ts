@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, extname } from 'node:path';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
+import { OutputExistsError } from './output-exists.js';
 
 /** The image file formats read and written here. */
 export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'tiff';
@@ -199,7 +200,7 @@ export async function writeImage(
     writeFileSync(path, encoded, { flag: options.overwrite ? 'w' : 'wx' });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new ImageIOError(path, 'file exists; refusing to overwrite it (pass overwrite: true)');
+    if (code === 'EEXIST') throw new OutputExistsError([path]);
     throw new ImageIOError(path, `cannot write file (${code ?? (e as Error).message})`);
   }
 }

@@ -1,7 +1,9 @@
 import { existsSync, renameSync, writeFileSync, unlinkSync, mkdirSync } from 'node:fs';
+import { OutputExistsError } from '../io/output-exists.js';
 import { dirname } from 'node:path';
 import { loadStateDict } from '../io/state-dict.js';
 import { serializeSafetensors } from '../io/safetensors.js';
+import { basicsrCheckpoint, serializePth } from '../io/pth/save.js';
 import type { LoadReport } from '../nn/module.js';
 import { DFT } from './dft.js';
 import { ConfigError, DEFAULT_DFT_CONFIG, pickDFTConfig, resolveDFTConfig, type DFTConfig } from './config.js';
@@ -57,6 +59,8 @@ export interface LoadedModel {
   /** 'params_ema', 'params', … for wrapped .pth files. */
   sourceKey?: string;
   metadata: Record<string, string>;
+  /** Same as model.dispose(): releases the weights and the native kernels' cached memory. */
+  dispose(): void;
 }
 
 /**
@@ -79,7 +83,7 @@ export function loadModel(path: string, opts: { key?: string; strict?: boolean; 
   } else config = inferDFTConfig(sd.tensors, path);
   const model = new DFT(config);
   const report = model.loadStateDict(sd.tensors, opts.strict ?? true);
-  return { model, config, report, sourceKey: sd.sourceKey, metadata: sd.metadata };
+  return { model, config, report, sourceKey: sd.sourceKey, metadata: sd.metadata, dispose: () => model.dispose() };
 }
 
 /** Writes bytes to `path` through a temporary file and a rename, so a crash never leaves half a file. */
@@ -101,9 +105,27 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
  * metadata in `__metadata__`. Refuses to replace an existing file unless `overwrite`.
  */
 export function saveModel(tensors: Iterable<[string, StoredTensorLike]>, config: DFTConfig, path: string, opts: { metadata?: Record<string, string>; overwrite?: boolean } = {}): void {
-  if (!opts.overwrite && existsSync(path)) throw new Error(`${path} already exists (pass overwrite / --force to replace it)`);
+  if (!opts.overwrite && existsSync(path)) throw new OutputExistsError([path]);
   const metadata = { format: 'diff-mamba', config: JSON.stringify(config), ...(opts.metadata ?? {}) };
   writeFileAtomic(path, serializeSafetensors(tensors, metadata));
+}
+
+/**
+ * Saves the weights as a torch.save file in BasicSR's layout, `{'params': sd, 'params_ema': sd}`
+ * (the same weights under both keys unless `paramsEma` is given), which the authors' code loads
+ * with `path.pretrain_network_g` and `torch.load(f, weights_only=True)` accepts. The config and
+ * metadata go in a top-level string dict (see PTH_METADATA_KEY) that BasicSR ignores and
+ * loadModel reads back. Same overwrite rule as saveModel.
+ */
+export function saveModelPth(
+  tensors: Iterable<[string, StoredTensorLike]>,
+  config: DFTConfig,
+  path: string,
+  opts: { paramsEma?: Iterable<[string, StoredTensorLike]>; metadata?: Record<string, string>; overwrite?: boolean } = {},
+): void {
+  if (!opts.overwrite && existsSync(path)) throw new OutputExistsError([path]);
+  const metadata = { format: 'diff-mamba', config: JSON.stringify(config), ...(opts.metadata ?? {}) };
+  writeFileAtomic(path, serializePth(basicsrCheckpoint(tensors, { paramsEma: opts.paramsEma, metadata })));
 }
 
 export interface StoredTensorLike {

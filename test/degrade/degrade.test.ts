@@ -234,5 +234,5 @@ test('makePairs writes the paired layout, reproducibly, and refuses to overwrite
     assert.equal(t.width, 64);
     assert.ok(existsSync(join(out, 'input', 'tiny.png')));
   }
-  await assert.rejects(makePairs(join(dir, 'missing'), join(dir, 'x'), { type: 'noise', sigma: 5, seed: 1 }), /does not exist/);
+  await assert.rejects(makePairs(join(dir, 'missing'), join(dir, 'x'), { type: 'noise', sigma: 5, seed: 1 }), /no such folder/);
 });

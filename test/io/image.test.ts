@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { photoPath } from '../helpers/shared.js';
 import { fromHWC, ImageIOError, readImage, toUint8HWC, writeImage, type ImageFormat } from '../../src/io/image.js';
+import { OutputExistsError } from '../../src/io/output-exists.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'diffmamba-image-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -156,7 +157,7 @@ test('writeImage never overwrites unless asked, and checks its input', async () 
   const { path } = await makeFile('keep.png', 3, 8, 'png');
   const img = await readImage(path);
   const before = readFileSync(path);
-  await assert.rejects(writeImage(path, { ...img, data: new Float32Array(img.data.length) }), (e: Error) => e instanceof ImageIOError && /refusing to overwrite/.test(e.message) && e.message.includes(path));
+  await assert.rejects(writeImage(path, { ...img, data: new Float32Array(img.data.length) }), (e: Error) => e instanceof OutputExistsError && /refusing to overwrite/.test(e.message) && e.message.includes(path));
   assert.deepEqual(readFileSync(path), before);
   await writeImage(path, { ...img, data: new Float32Array(img.data.length) }, { overwrite: true });
   assert.ok((await readImage(path)).data.every((v) => v === 0));

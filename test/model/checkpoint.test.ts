@@ -40,7 +40,7 @@ describe('model checkpoints', () => {
     const [x, y] = [readSafetensors(join(dir, 'a.safetensors')), readSafetensors(join(dir, 'b.safetensors'))];
     assert.deepEqual([...x.tensors.keys()], [...y.tensors.keys()]);
     for (const [k, t] of x.tensors) assert.deepEqual(Buffer.from(y.tensors.get(k)!.data.buffer), Buffer.from(t.data.buffer), k);
-    assert.throws(() => saveModel(b.model.stateDict(), b.config, join(dir, 'a.safetensors')), /already exists/);
+    assert.throws(() => saveModel(b.model.stateDict(), b.config, join(dir, 'a.safetensors')), /refusing to overwrite/);
   });
 
   it('a write killed midway leaves the previous file intact (atomic rename)', async () => {
