@@ -3,3 +3,8 @@ export { lineKernel, motionBlur, motionKernel, type MotionBlurOptions } from './
 export { rainLayer, rainStreaks, type RainOptions, type RainParams } from './rain.js';
 export { degrade, makePairs, type DegradationSpec, type MakePairsOptions, type MakePairsResult } from './pairs.js';
 export { convolve, DegradeError, type ChwImage, type Kernel, type Param } from './common.js';
+export { runPairs, type MadePair, type PairRunOptions } from './pairs.js';
+export { jpegRoundTrip, quantTable, type ChromaSubsampling, type JpegOptions } from './jpeg.js';
+export { arcTrajectory, composeKernels, discKernel, gaussianKernel, kernelRadius, shakeTrajectory, trajectoryKernel, type ShakeOptions } from './kernels.js';
+export * as blind from './blind/index.js';
+export { blindDegrade, FAMILIES, makePresetPairs, PRESETS, presetMix, RECORDS_FILE, type BlindOptions, type Degradation, type Family, type Mix, type Preset, type PresetName, type Split } from './blind/index.js';

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { formatFromPath, readImage, writeImage, type FloatImage } from '../io/image.js';
 import { Rng } from '../tensor/random.js';
@@ -72,17 +72,35 @@ export function degrade<T extends ChwImage>(img: T, spec: DegradationSpec, rng: 
   }
 }
 
+/** The options every pair maker shares. */
+export interface PairRunOptions {
+  seed: number;
+  patch?: number;
+  force?: boolean;
+  maxPixels?: number;
+}
+
+/** One pair as a maker returns it: the clean image (or patch), its degraded copy, and optionally a record line. */
+export interface MadePair {
+  target: FloatImage;
+  input: FloatImage;
+  /** Written as one JSON line of `<outDir>/<records file>` (with the pair's file names first). */
+  record?: Record<string, unknown>;
+}
+
 /**
- * Builds a paired data set in the authors' layout from a folder of clean images:
- * `outDir/target/<name>.png` (the clean image, or patch) and `outDir/input/<name>.png`
- * (its degraded copy). Every image gets its own generator seeded from `seed` and its file
- * name, so the output is reproducible and does not depend on which other files are present.
- * Alpha is dropped; 16-bit sources give 16-bit PNGs. Existing outputs are an error (checked
- * before anything is written) unless `force`.
- *
- * @example await makePairs('clean/', 'rain_train/', { type: 'rain', density: [0.004, 0.01], seed: 1, patch: 128 })
+ * The shared loop of the pair makers: checks the folders, names and existing outputs (before
+ * anything is written), then per clean image (sorted by name) seeds a generator from `seed`
+ * and the file name, skips images smaller than `patch`, and writes what `make` returns.
+ * With `recordsFile`, each pair's record goes on one line of `<outDir>/<recordsFile>`.
  */
-export async function makePairs(srcDir: string, outDir: string, options: MakePairsOptions): Promise<MakePairsResult> {
+export async function runPairs(
+  srcDir: string,
+  outDir: string,
+  options: PairRunOptions,
+  make: (img: FloatImage, rng: Rng) => MadePair,
+  recordsFile?: string,
+): Promise<MakePairsResult> {
   if (!existsSync(srcDir)) throw new DegradeError('makePairs', `${srcDir}: no such folder of clean images`);
   if (!statSync(srcDir).isDirectory()) throw new DegradeError('makePairs', `${srcDir} is a file; give the folder that holds the clean images`);
   if (!Number.isInteger(options.seed)) throw new DegradeError('makePairs', `seed must be an integer, got ${options.seed}`);
@@ -98,6 +116,7 @@ export async function makePairs(srcDir: string, outDir: string, options: MakePai
     if (prev) throw new DegradeError('makePairs', `'${prev}' and '${f}' would both be written as ${name}.png`);
     byName.set(name, f);
   }
+  const recordsPath = recordsFile === undefined ? null : join(outDir, recordsFile);
   if (!options.force) {
     const clashes: string[] = [];
     for (const name of byName.keys()) {
@@ -106,25 +125,45 @@ export async function makePairs(srcDir: string, outDir: string, options: MakePai
         if (existsSync(p)) clashes.push(p);
       }
     }
+    if (recordsPath && existsSync(recordsPath)) clashes.push(recordsPath);
     if (clashes.length) throw new OutputExistsError(clashes, clashes.length > 1 ? 'output files exist' : 'output file exists');
+  }
+  if (recordsPath) {
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(recordsPath, '');
   }
   const result: MakePairsResult = { written: [], skipped: [] };
   for (const [name, file] of byName) {
     const rng = new Rng(imageSeed(options.seed, name));
     let img: FloatImage = await readImage(join(srcDir, file), { maxPixels: options.maxPixels });
     img = { ...img, alpha: null };
-    if (options.patch !== undefined) {
-      if (img.width < options.patch || img.height < options.patch) {
-        result.skipped.push({ file, reason: `${img.width}x${img.height} is smaller than the ${options.patch}px patch` });
-        continue;
-      }
-      img = cropPatch(img, options.patch, rng);
+    if (options.patch !== undefined && (img.width < options.patch || img.height < options.patch)) {
+      result.skipped.push({ file, reason: `${img.width}x${img.height} is smaller than the ${options.patch}px patch` });
+      continue;
     }
-    const degraded = degrade(img, options, rng);
+    const pair = make(img, rng);
     const write = { bitDepth: img.bitDepth, overwrite: options.force ?? false } as const;
-    await writeImage(join(outDir, 'target', `${name}.png`), img, write);
-    await writeImage(join(outDir, 'input', `${name}.png`), degraded, write);
+    await writeImage(join(outDir, 'target', `${name}.png`), pair.target, write);
+    await writeImage(join(outDir, 'input', `${name}.png`), pair.input, write);
+    if (recordsPath && pair.record) appendFileSync(recordsPath, `${JSON.stringify({ file: `${name}.png`, source: file, ...pair.record })}\n`);
     result.written.push(name);
   }
   return result;
+}
+
+/**
+ * Builds a paired data set in the authors' layout from a folder of clean images:
+ * `outDir/target/<name>.png` (the clean image, or patch) and `outDir/input/<name>.png`
+ * (its degraded copy). Every image gets its own generator seeded from `seed` and its file
+ * name, so the output is reproducible and does not depend on which other files are present.
+ * Alpha is dropped; 16-bit sources give 16-bit PNGs. Existing outputs are an error (checked
+ * before anything is written) unless `force`.
+ *
+ * @example await makePairs('clean/', 'rain_train/', { type: 'rain', density: [0.004, 0.01], seed: 1, patch: 128 })
+ */
+export async function makePairs(srcDir: string, outDir: string, options: MakePairsOptions): Promise<MakePairsResult> {
+  return runPairs(srcDir, outDir, options, (img, rng) => {
+    const target = options.patch !== undefined ? cropPatch(img, options.patch, rng) : img;
+    return { target, input: degrade(target, options, rng) };
+  });
 }
