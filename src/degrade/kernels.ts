@@ -100,7 +100,7 @@ export function trajectoryKernel(points: readonly (readonly [number, number])[])
   }
   const cx = (x0 + x1) / 2;
   const cy = (y0 + y1) / 2;
-  const r = Math.ceil(Math.max(x1 - x0, y1 - y0) / 2 + 1);
+  const r = Math.ceil(Math.max(x1 - x0, y1 - y0) / 2 + 1 - 1e-9); // the tolerance: a scaled path's span is its extent up to rounding
   const size = 2 * r + 1;
   const w = new Float64Array(size * size);
   const splat = (x: number, y: number, v: number) => {

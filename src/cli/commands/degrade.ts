@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { makePairs } from '../../degrade/index.js';
+import { makePresetPairs, PRESET_NAMES, RECORDS_FILE, SPLITS, type PresetName, type Split } from '../../degrade/blind/index.js';
 import { fail } from '../progress.js';
 
 function range(v: string | undefined, name: string): number | [number, number] | undefined {
@@ -12,10 +13,13 @@ function range(v: string | undefined, name: string): number | [number, number] |
 export function registerDegrade(program: Command): void {
   program
     .command('degrade')
-    .description('make training pairs (<out>/input, <out>/target) from clean photos: Gaussian noise, motion blur or synthetic rain')
+    .description('make pairs (<out>/input, <out>/target) from clean photos: one generator (--type noise|blur|rain) or a task preset of randomised degradation families (--preset denoise|derain|deblur, docs/degradations.md)')
     .argument('<clean>', 'folder of clean images')
     .requiredOption('-o, --output <dir>', 'output root (input/ and target/ are created)')
-    .requiredOption('--type <type>', 'noise, blur or rain')
+    .option('--type <type>', 'noise, blur or rain (one generator; its ranges below)')
+    .option('--preset <task>', `a blind-degradation preset: ${PRESET_NAMES.join(', ')}; writes ${RECORDS_FILE} (file, family, parameters per pair)`)
+    .option('--split <split>', `with --preset: ${SPLITS.join(' or ')} (families never drawn in training, for validation)`, 'train')
+    .option('--clean-fraction <f>', 'with --preset: share of pairs left clean (input = target)', '0')
     .option('--sigma <s>', 'noise: σ on the 0–255 scale, or a range lo,hi drawn per image', '25')
     .option('--length <px>', 'blur / rain: streak length (or range)')
     .option('--angle <deg>', 'blur / rain: angle in degrees (or range)')
@@ -25,9 +29,30 @@ export function registerDegrade(program: Command): void {
     .option('--patch <px>', 'also crop each image to a random (seeded) patch of this size')
     .option('--seed <s>', 'seed (the same seed gives the same pairs)', '0')
     .option('--force', 'overwrite existing pairs')
-    .action(async (clean: string, o: Record<string, string | boolean | undefined>) => {
-      const type = o.type as string;
+    .action(async (clean: string, o: Record<string, string | boolean | undefined>, cmd: Command) => {
+      const fromCli = (k: string) => cmd.getOptionValueSource(k) === 'cli';
+      if (o.preset !== undefined) {
+        if (o.type !== undefined) fail('give --type or --preset, not both');
+        const preset = o.preset as string;
+        if (!(PRESET_NAMES as readonly string[]).includes(preset)) fail(`--preset must be ${PRESET_NAMES.join(', ')}; got '${preset}'`);
+        const split = o.split as string;
+        if (!(SPLITS as readonly string[]).includes(split)) fail(`--split must be ${SPLITS.join(' or ')}; got '${split}'`);
+        const given = ['sigma', 'length', 'angle', 'density', 'width', 'brightness'].filter(fromCli);
+        if (given.length) fail(`--${given[0]} is for --type; a preset draws its own ranges (docs/degradations.md)`);
+        const cleanFraction = Number(o.cleanFraction);
+        if (!(cleanFraction >= 0 && cleanFraction < 1)) fail(`--clean-fraction must be a number in [0, 1); got '${o.cleanFraction}'`);
+        const seed = Number(o.seed);
+        if (!Number.isInteger(seed)) fail(`--seed must be an integer; got '${o.seed}'`);
+        const patch = o.patch ? Number(o.patch) : undefined;
+        if (patch !== undefined && !(Number.isInteger(patch) && patch > 0)) fail(`--patch must be a positive integer; got '${o.patch}'`);
+        const r = await makePresetPairs(clean, o.output as string, { preset: preset as PresetName, split: split as Split, cleanFraction, seed, patch, force: !!o.force });
+        console.log(`wrote ${r.written.length} pair(s) to ${o.output} (${preset} ${split}; parameters in ${RECORDS_FILE})${r.skipped.length ? `; skipped ${r.skipped.length}: ${r.skipped.map((s) => `${s.file} (${s.reason})`).join(', ')}` : ''}`);
+        return;
+      }
+      const type = o.type as string | undefined;
+      if (type === undefined) fail('give --type noise|blur|rain or --preset denoise|derain|deblur');
       if (!['noise', 'blur', 'rain'].includes(type)) fail(`--type must be noise, blur or rain; got '${type}'`);
+      for (const k of ['split', 'cleanFraction']) if (fromCli(k)) fail(`--${k === 'split' ? 'split' : 'clean-fraction'} is for --preset`);
       const spec = Object.fromEntries(Object.entries({
         type: type as 'noise' | 'blur' | 'rain',
         sigma: range(o.sigma as string, 'sigma'),
@@ -41,6 +66,6 @@ export function registerDegrade(program: Command): void {
         force: !!o.force,
       }).filter(([, v]) => v !== undefined));
       const r = await makePairs(clean, o.output as string, spec as unknown as Parameters<typeof makePairs>[2]);
-      console.log(`wrote ${r.written.length} pair(s) to ${o.output}${r.skipped.length ? `; skipped ${r.skipped.length}: ${r.skipped.join(', ')}` : ''}`);
+      console.log(`wrote ${r.written.length} pair(s) to ${o.output}${r.skipped.length ? `; skipped ${r.skipped.length}: ${r.skipped.map((s) => `${s.file} (${s.reason})`).join(', ')}` : ''}`);
     });
 }

@@ -122,15 +122,16 @@ export const arcMotion: Family = blurFamily(
   'curved motion: a circular-arc trajectory (smooth, unlike the random walk; curved, unlike the line)',
   {
     length: { kind: 'uniform', range: [5, 35], unit: 'px', doc: 'arc length' },
-    turn: { kind: 'uniform', range: [45, 180], unit: '°', doc: 'total turn of the direction along the arc (either way)' },
+    turn: { kind: 'uniform', range: [45, 180], unit: '°', doc: 'total turn of the direction along the arc, clockwise or not with equal odds' },
     direction: { kind: 'uniform', range: [0, 360], unit: '°', doc: 'starting direction' },
   },
   (r) => Math.ceil(rangeHi(r, 'length') / 2 + 1),
   (d) => {
     const length = d.num('length');
-    const turn = d.num('turn') * (d.rng.uniform() < 0.5 ? -1 : 1);
+    const turn = d.num('turn');
+    const clockwise = d.rng.uniform() < 0.5;
     const direction = d.num('direction');
-    return { kernel: trajectoryKernel(arcTrajectory(length, turn, direction)), params: { length: round4(length), turn: round4(turn), direction: round4(direction) } };
+    return { kernel: trajectoryKernel(arcTrajectory(length, clockwise ? -turn : turn, direction)), params: { length: round4(length), turn: round4(turn), clockwise, direction: round4(direction) } };
   },
 );
 

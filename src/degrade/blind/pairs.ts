@@ -1,6 +1,6 @@
 import type { FloatImage } from '../../io/image.js';
 import type { Rng } from '../../tensor/random.js';
-import { DegradeError } from '../common.js';
+import { DegradeError, type Kernel } from '../common.js';
 import { runPairs, type MakePairsResult, type PairRunOptions } from '../pairs.js';
 import { PRESET_NAMES, presetMix, type PresetName, type Split } from './families.js';
 import { applyFamily, checkBlindOptions, pickFamily, type BlindOptions } from './pipeline.js';
@@ -33,9 +33,10 @@ function crop(img: FloatImage, top: number, left: number, h: number, w: number):
  * One pair from a clean image: a random `patch` square (the whole image without one), then
  * a blind degradation. The patch is degraded inside a window reaching the family's margin
  * further where the photo allows, then cut out, so it is degraded as the whole photo would
- * be there. The record holds the family, its parameters and the patch's place.
+ * be there. The record holds the family, its parameters and the patch's place; `kernel` is
+ * the blur kernel drawn, for blur families.
  */
-export function presetPair(img: FloatImage, o: BlindOptions, patch: number | undefined, rng: Rng): { target: FloatImage; input: FloatImage; record: Record<string, unknown> } {
+export function presetPair(img: FloatImage, o: BlindOptions, patch: number | undefined, rng: Rng): { target: FloatImage; input: FloatImage; record: Record<string, unknown>; kernel?: Kernel } {
   const { width: W, height: H } = img;
   const p = patch ?? 0;
   const y0 = patch === undefined ? 0 : rng.int(0, H - p + 1);
@@ -51,7 +52,7 @@ export function presetPair(img: FloatImage, o: BlindOptions, patch: number | und
   const input = crop(d.image, y0 - wy, x0 - wx, ph, pw);
   const record: Record<string, unknown> = { family: d.family, params: d.params };
   if (patch !== undefined) record.crop = { x: x0, y: y0, size: p };
-  return { target, input, record };
+  return { target, input, record, kernel: d.kernel };
 }
 
 /**
@@ -72,8 +73,8 @@ export async function makePresetPairs(srcDir: string, outDir: string, options: M
     outDir,
     options,
     (img, rng) => {
-      const pair = presetPair(img, o, options.patch, rng);
-      return { ...pair, record: { preset: options.preset, split, seed: options.seed, ...pair.record } };
+      const { target, input, record } = presetPair(img, o, options.patch, rng);
+      return { target, input, record: { preset: options.preset, split, seed: options.seed, ...record } };
     },
     RECORDS_FILE,
   );

@@ -110,7 +110,7 @@ function drawLayer(model: 'sharp' | 'motion' | 'defocused', angle: number, d: Dr
   const length = d.num('length');
   const width = d.num('width');
   const brightness = d.num('brightness');
-  const params: Params = { model, density: round4(density), length: round4(length), width: round4(width), angle: round4(angle), brightness: round4(brightness) };
+  const params: Params = { density: round4(density), length: round4(length), width: round4(width), brightness: round4(brightness) };
   let kernel: Kernel;
   if (model === 'sharp') kernel = streakKernel(length, angle, width);
   else if (model === 'motion') {
@@ -148,10 +148,10 @@ export function rainFamily(name: string, summary: string, ranges: Partial<Record
         for (let l = 0; l < count; l++) {
           const lm = d.str('layer_model') as 'sharp' | 'motion';
           const spread = d.num('layer_spread');
-          const a = angle + (d.rng.uniform() < 0.5 ? -spread : spread);
-          const L = drawLayer(lm, a, d);
+          const offset = d.rng.uniform() < 0.5 ? -spread : spread;
+          const L = drawLayer(lm, angle + offset, d);
           splatStreaks(layer, h, w, L.kernel, L.density, L.brightness, d.rng);
-          layers.push(L.params);
+          layers.push({ layer_model: lm, ...L.params, angle_offset: round4(offset) });
         }
       } else {
         const L = drawLayer(model, angle, d);
@@ -185,6 +185,7 @@ export function rainFamily(name: string, summary: string, ranges: Partial<Record
         params: {
           model,
           composite,
+          angle: round4(angle),
           layers,
           veil: veil && { transmission: round4(veil.transmission), light: round4(veil.light) },
           tint: tinted ? colour.slice(0, 3).map(round4) : null,
