@@ -11,7 +11,8 @@
  * Our extensions to the authors' format (all optional): `train.stage` (coarse | fine),
  * `train.grad_clip_norm` (Restormer hard-codes 0.01), `train.fine_loss.{ssim_weight,
  * l1_weight, ms_ssim_max_val, mse_weight}`, `network_g.residual_from_input`, `diffusion.eta`,
- * `path.experiments_root`.
+ * `path.experiments_root`, and the training data sets `Dataset_MotionBlur` and
+ * `Dataset_BlindDegradation` (docs/degradations.md).
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
@@ -20,6 +21,8 @@ import { BETA_SCHEDULES, type BetaScheduleName } from '../diffusion/schedule.js'
 import type { LrSchedulerType, SchedulerOptions } from './lr-scheduler.js';
 import type { GaussianNoiseOptions } from './data/gaussian-noise.js';
 import type { MotionBlurTrainOptions } from './data/motion-blur.js';
+import type { BlindDegradationTrainOptions } from './data/blind-degradation.js';
+import { FAMILIES, PRESET_NAMES, PRESETS, type PresetName } from '../degrade/blind/families.js';
 
 /**
  * PyYAML constructs an explicit `!!float 300` or `!!float 5e3` (the authors' files are full of
@@ -45,12 +48,14 @@ export interface TrainDatasetOptions {
   name: string;
   type: string;
   datarootGt: string;
-  /** null for Dataset_GaussianDenoising and Dataset_MotionBlur, which make their input from the target. */
+  /** null for Dataset_GaussianDenoising, Dataset_MotionBlur and Dataset_BlindDegradation, which make their input from the target. */
   datarootLq: string | null;
   /** Dataset_GaussianDenoising: the noise added to each training patch. */
   gaussian: GaussianNoiseOptions | null;
   /** Dataset_MotionBlur (ours): the random motion blur applied to each training patch. */
   motionBlur: MotionBlurTrainOptions | null;
+  /** Dataset_BlindDegradation (ours): the preset mix each training patch is degraded by; `datarootGt` is its first folder. */
+  blind: BlindDegradationTrainOptions | null;
   filenameTmpl: string;
   geometricAugs: boolean;
   useShuffle: boolean;
@@ -333,7 +338,50 @@ const PAIRED_DATASET_TYPES = ['Dataset_PairedImage', 'PairedImageDataset'] as co
 const GAUSSIAN_DATASET_TYPE = 'Dataset_GaussianDenoising';
 const MOTION_BLUR_DATASET_TYPE = 'Dataset_MotionBlur';
 const DATASET_TYPES: readonly string[] = [...PAIRED_DATASET_TYPES, GAUSSIAN_DATASET_TYPE];
-const TRAIN_DATASET_TYPES: readonly string[] = [...DATASET_TYPES, MOTION_BLUR_DATASET_TYPE];
+const BLIND_DATASET_TYPE = 'Dataset_BlindDegradation';
+const TRAIN_DATASET_TYPES: readonly string[] = [...DATASET_TYPES, MOTION_BLUR_DATASET_TYPE, BLIND_DATASET_TYPE];
+
+/**
+ * Dataset_BlindDegradation (ours): dataroot_gt (a folder or a list of them), preset, optional
+ * families (names, or name → weight), clean_fraction, as_uint8.
+ */
+function blindTrain(r: Reader, d: Obj, p: string, rel: (s: string) => string): BlindDegradationTrainOptions {
+  const rawRoots = r.raw(d, 'dataroot_gt', `${p}.dataroot_gt`);
+  let roots: string[];
+  if (Array.isArray(rawRoots)) {
+    if (rawRoots.length === 0) r.err(`${p}.dataroot_gt`, 'must not be an empty list');
+    roots = rawRoots.map((v, i) => (typeof v === 'string' && v !== '' ? rel(v) : r.err(`${p}.dataroot_gt[${i}]`, `must be a folder path, got ${describe(v)}`)));
+  } else {
+    roots = [rel(r.str(d, 'dataroot_gt', `${p}.dataroot_gt`, undefined))];
+  }
+  const preset = r.oneOf(d, 'preset', `${p}.preset`, undefined, PRESET_NAMES) as PresetName;
+  const known = Object.keys(FAMILIES);
+  const checkName = (name: unknown, path: string): string => {
+    if (typeof name !== 'string' || !known.includes(name)) r.err(path, `unknown degradation family ${describe(name)} (one of ${known.join(', ')})`);
+    return name as string;
+  };
+  const rawFam = r.raw(d, 'families', `${p}.families`);
+  let families: string[] | Record<string, number> | null = null;
+  if (Array.isArray(rawFam)) {
+    if (rawFam.length === 0) r.err(`${p}.families`, 'must not be empty (leave it out for the preset’s training mix)');
+    families = rawFam.map((n, i) => checkName(n, `${p}.families[${i}]`));
+  } else if (rawFam !== undefined && rawFam !== null) {
+    const fo = r.obj(d, 'families', `${p}.families`)!;
+    families = {};
+    for (const k of Object.keys(fo)) families[checkName(k, `${p}.families.${k}`)] = r.num(fo, k, `${p}.families.${k}`, undefined, { min: 0 });
+    if (Object.keys(families).length === 0) r.err(`${p}.families`, 'must not be empty (leave it out for the preset’s training mix)');
+    if (Object.values(families).every((w) => w === 0)) r.err(`${p}.families`, 'every weight is 0: nothing would be drawn');
+  }
+  if (families) {
+    const names = Array.isArray(families) ? families : Object.keys(families);
+    const heldout = names.filter((n) => PRESETS[preset].heldout.some((m) => m.family.name === n));
+    if (heldout.length) r.warnings.push(`${p}.families: ${heldout.join(', ')} ${heldout.length > 1 ? 'are' : 'is'} held out of the ${preset} training mix for validation; a held-out validation set no longer measures unseen degradations`);
+  }
+  const cleanFraction = r.num(d, 'clean_fraction', `${p}.clean_fraction`, 0.05, { min: 0 });
+  if (!(cleanFraction < 1)) r.err(`${p}.clean_fraction`, `must be < 1 (a share of the crops; 1 would degrade none), got ${cleanFraction}`);
+  r.ignore(d, 'dataroot_lq', `${p}.dataroot_lq`, 'Dataset_BlindDegradation makes its input from dataroot_gt');
+  return { roots, preset, families, cleanFraction, asUint8: r.bool(d, 'as_uint8', `${p}.as_uint8`, true) };
+}
 
 /** Dataset_MotionBlur (ours): blur_length / blur_angle ranges as `degrade --type blur`, blurred_as_uint8. */
 function motionBlurTrain(r: Reader, d: Obj, p: string): MotionBlurTrainOptions {
@@ -433,6 +481,7 @@ export function parseOptions(text: string, opts: ParseOptionsOptions = {}): Trai
       if (!TRAIN_DATASET_TYPES.includes(tp)) r.err(`${p}.type`, `'${tp}' is not supported (one of ${TRAIN_DATASET_TYPES.join(', ')})`);
       const gaussian = tp === GAUSSIAN_DATASET_TYPE ? gaussianTrainNoise(r, d, p) : null;
       const motionBlur = tp === MOTION_BLUR_DATASET_TYPE ? motionBlurTrain(r, d, p) : null;
+      const blind = tp === BLIND_DATASET_TYPE ? blindTrain(r, d, p, rel) : null;
       const batch = r.num(d, 'batch_size_per_gpu', `${p}.batch_size_per_gpu`, undefined, { int: true, min: 1 });
       const gtSize = r.num(d, 'gt_size', `${p}.gt_size`, undefined, { int: true, min: 8 });
       const hasProg = r.has(d, 'mini_batch_sizes') || r.has(d, 'gt_sizes') || r.has(d, 'iters');
@@ -458,10 +507,11 @@ export function parseOptions(text: string, opts: ParseOptionsOptions = {}): Trai
       trainDs = {
         name: r.str(d, 'name', `${p}.name`, 'train'),
         type: tp,
-        datarootGt: rel(r.str(d, 'dataroot_gt', `${p}.dataroot_gt`, undefined)),
-        datarootLq: gaussian || motionBlur ? null : rel(r.str(d, 'dataroot_lq', `${p}.dataroot_lq`, undefined)),
+        datarootGt: blind ? blind.roots[0] : rel(r.str(d, 'dataroot_gt', `${p}.dataroot_gt`, undefined)),
+        datarootLq: gaussian || motionBlur || blind ? null : rel(r.str(d, 'dataroot_lq', `${p}.dataroot_lq`, undefined)),
         gaussian,
         motionBlur,
+        blind,
         filenameTmpl: r.str(d, 'filename_tmpl', `${p}.filename_tmpl`, '{}'),
         geometricAugs: r.bool(d, 'geometric_augs', `${p}.geometric_augs`, false),
         useShuffle: r.bool(d, 'use_shuffle', `${p}.use_shuffle`, true),
@@ -483,6 +533,7 @@ export function parseOptions(text: string, opts: ParseOptionsOptions = {}): Trai
     } else if (phase === 'val') {
       const type = r.str(d, 'type', `${p}.type`, 'Dataset_PairedImage');
       if (type === MOTION_BLUR_DATASET_TYPE) r.err(`${p}.type`, `${MOTION_BLUR_DATASET_TYPE} is for training only; validate on fixed pairs made by \`degrade --type blur\` (Dataset_PairedImage)`);
+      else if (type === BLIND_DATASET_TYPE) r.err(`${p}.type`, `${BLIND_DATASET_TYPE} is for training only; make a fixed validation set with \`diff-mamba degrade --preset <task> --split heldout\` and read it with Dataset_PairedImage`);
       else if (!DATASET_TYPES.includes(type)) r.err(`${p}.type`, `'${type}' is not supported (one of ${DATASET_TYPES.join(', ')})`);
       const gaussian = type === GAUSSIAN_DATASET_TYPE;
       if (gaussian) gaussianInputChannels(r, d, p);

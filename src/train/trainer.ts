@@ -24,6 +24,8 @@ import { PairedFolderDataset, type TrainingDataset } from './data/paired-folder.
 import { CleanFolderDataset } from './data/clean-folder.js';
 import { addGaussianNoise, drawSigma } from './data/gaussian-noise.js';
 import { motionBlurTrainPair } from './data/motion-blur.js';
+import { blindOptionsOf, blindTrainPair, CleanFoldersDataset } from './data/blind-degradation.js';
+import type { BlindOptions } from '../degrade/blind/pipeline.js';
 import type { ImageCHW } from './data/image.js';
 
 export interface IterationInfo {
@@ -70,6 +72,7 @@ export class Trainer {
   history: TrainingState['history'] = { losses: [], val: [] };
   private readonly cache = new Map<number, { lq: ImageCHW; gt: ImageCHW }>();
   private valCache: { name: string; lq: ImageCHW; gt: ImageCHW }[] | null = null;
+  private blind: BlindOptions | null = null;
 
   private constructor(
     readonly opts: TrainOptions,
@@ -178,7 +181,7 @@ export class Trainer {
     return { loss: value, batch: batch.n, patch: batch.h };
   }
 
-  /** One step's training batch for iteration `this.iter`: crops, augmentation, noise (Gaussian denoising) or blur (motion blur), progressive size, mixup. */
+  /** One step's training batch for iteration `this.iter`: crops, augmentation, noise (Gaussian denoising), blur (motion blur) or a blind degradation, progressive size, mixup. */
   async nextBatch(): Promise<PairBatch> {
     const o = this.opts;
     const ds = o.datasets.train!;
@@ -187,6 +190,12 @@ export class Trainer {
     for (const i of indices) {
       const p = await this.pair(i);
       const t = { patchSize: ds.gtSize, geometricAugs: ds.geometricAugs };
+      if (ds.blind) {
+        this.blind ??= blindOptionsOf(ds.blind);
+        const { lq, gt } = blindTrainPair(p.gt, this.blind, t, this.rng, this.dataset.nameOf(i));
+        items.push({ lq, gt });
+        continue;
+      }
       if (ds.motionBlur) {
         const [lq, gt] = motionBlurTrainPair(p.gt, ds.motionBlur, t, this.rng, this.dataset.nameOf(i));
         items.push({ lq, gt });
@@ -285,9 +294,10 @@ export class Trainer {
   }
 }
 
-/** The folders behind a `datasets` entry: paired input/target folders, or clean images only when it has no dataroot_lq (Gaussian denoising). */
-async function openDataset(d: { datarootGt: string; datarootLq: string | null; filenameTmpl: string }): Promise<TrainingDataset> {
+/** The folders behind a `datasets` entry: paired input/target folders, or clean images only when it has no dataroot_lq (Gaussian denoising, motion blur, blind degradation: one folder or several). */
+async function openDataset(d: { datarootGt: string; datarootLq: string | null; filenameTmpl: string; blind?: { roots: string[] } | null }): Promise<TrainingDataset> {
   const loader = (p: string) => readImage(p);
+  if (d.blind) return CleanFoldersDataset.open({ dirs: d.blind.roots, loader });
   if (d.datarootLq === null) return CleanFolderDataset.open({ dir: d.datarootGt, loader });
   return PairedFolderDataset.open({ dirLq: d.datarootLq, dirGt: d.datarootGt, filenameTmpl: d.filenameTmpl, loader });
 }

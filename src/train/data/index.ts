@@ -7,3 +7,4 @@ export { readImageSize } from './image-size.js';
 export * from './clean-folder.js';
 export * from './gaussian-noise.js';
 export * from './motion-blur.js';
+export * from './blind-degradation.js';
