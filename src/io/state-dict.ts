@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readSafetensors, type StoredTensor } from './safetensors.js';
 import { isStoredTensor, loadPth } from './pth/load.js';
+import { PTH_METADATA_KEY } from './pth/save.js';
 
 /** Checkpoint loading by content, for the authors' .pth files and our .safetensors. */
 
@@ -14,7 +15,7 @@ export class CheckpointError extends Error {
 export interface LoadedStateDict {
   /** Parameter name → tensor, in the file's order, `module.` prefixes removed. */
   tensors: Map<string, StoredTensor>;
-  /** safetensors `__metadata__`; empty for .pth. */
+  /** safetensors `__metadata__`; for .pth, the string dict we write under 'diff_mamba' (else empty). */
   metadata: Record<string, string>;
   /** The top-level key the state dict came from ('params_ema', 'params', ...), if any. */
   sourceKey?: string;
@@ -86,6 +87,15 @@ function asStateDict(v: unknown, where: string, what: string): Map<string, Store
   return stripModule(out);
 }
 
+/** Our own .pth files carry `{'diff_mamba': {'config': …, …}}` beside the state dicts (see saveModelPth). */
+function pthMetadata(root: Map<unknown, unknown>): Record<string, string> {
+  const m = root.get(PTH_METADATA_KEY);
+  if (!(m instanceof Map)) return {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of m) if (typeof k === 'string' && typeof v === 'string') out[k] = v;
+  return out;
+}
+
 function isBareStateDict(v: Map<unknown, unknown>): boolean {
   for (const t of v.values()) if (!isStoredTensor(t)) return false;
   return v.size > 0;
@@ -119,10 +129,10 @@ export function loadStateDict(path: string, options: LoadStateDictOptions = {}):
     if (!root.has(options.key)) {
       throw new CheckpointError(path, `key '${options.key}' not found; ${bare ? 'the checkpoint is a bare state dict with no top-level keys to choose from' : `available keys: ${availableKeys.map((k) => `'${k}'`).join(', ') || '(none)'}`}`);
     }
-    return { tensors: asStateDict(root.get(options.key), path, `key '${options.key}'`), metadata: {}, sourceKey: options.key, availableKeys, format };
+    return { tensors: asStateDict(root.get(options.key), path, `key '${options.key}'`), metadata: pthMetadata(root), sourceKey: options.key, availableKeys, format };
   }
   for (const key of ['params_ema', 'params']) {
-    if (root.has(key)) return { tensors: asStateDict(root.get(key), path, `key '${key}'`), metadata: {}, sourceKey: key, availableKeys, format };
+    if (root.has(key)) return { tensors: asStateDict(root.get(key), path, `key '${key}'`), metadata: pthMetadata(root), sourceKey: key, availableKeys, format };
   }
   if (bare) return { tensors: asStateDict(root, path, 'the state dict'), metadata: {}, availableKeys: [], format };
   throw new CheckpointError(path, `no state dict found: the checkpoint has neither 'params_ema' nor 'params' and is not a dict of tensors; pass a key (available keys: ${availableKeys.map((k) => `'${k}'`).join(', ') || '(none)'})`);
