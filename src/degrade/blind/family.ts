@@ -230,3 +230,32 @@ export function drawFamily(mix: Mix, rng: Rng): Family {
   }
   return [...mix].reverse().find((m) => m.weight > 0)!.family;
 }
+
+function fmt(v: number): string {
+  return Math.abs(v) > 0 && Math.abs(v) < 0.01 ? v.toExponential(1).replace('e-', 'e−') : String(v);
+}
+
+/** How a parameter is drawn, in words (the "drawn from" column of docs/degradations.md). */
+export function describeSpec(s: ParamSpec): string {
+  switch (s.kind) {
+    case 'uniform':
+      return `uniform [${fmt(s.range[0])}, ${fmt(s.range[1])}]`;
+    case 'log-uniform':
+      return `log-uniform [${fmt(s.range[0])}, ${fmt(s.range[1])}]`;
+    case 'int':
+      return `integer ${s.range[0]}…${s.range[1]}`;
+    case 'choice':
+      return s.values.join(' / ');
+    case 'chance':
+      return `probability ${s.p}`;
+  }
+}
+
+/** A family's parameter table as Markdown rows (docs/degradations.md holds these rows verbatim; a test checks it). */
+export function rangesTable(f: Family): string[] {
+  return [
+    '| parameter | drawn from | unit | meaning |',
+    '|---|---|---|---|',
+    ...Object.entries(f.ranges).map(([k, s]) => `| \`${k}\` | ${describeSpec(s)} | ${'unit' in s ? s.unit : ''} | ${s.doc} |`),
+  ];
+}
