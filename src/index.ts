@@ -30,3 +30,4 @@ export { readSafetensors, parseSafetensors, serializeSafetensors } from './io/sa
 export { loadStateDict } from './io/state-dict.js';
 export { psnr, ssim } from './metrics/index.js';
 export { gaussianNoise, motionBlur, rainStreaks, makePairs } from './degrade/index.js';
+export { blindDegrade, makePresetPairs, presetMix, FAMILIES, PRESETS, type BlindOptions, type Family, type Preset } from './degrade/index.js';
