@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "kernels.h"
+#include "pool.h"
 
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -38,13 +39,15 @@ struct Table {
   decltype(&dm_generic::gateBackward) gateBackward;
   decltype(&dm_generic::ss2dGather) ss2dGather;
   decltype(&dm_generic::ss2dMerge) ss2dMerge;
+  decltype(&dm_generic::binary) binary;
+  decltype(&dm_generic::gather) gather;
 };
 
 #define DM_TABLE(NS, NAME)                                                                                    \
   Table {                                                                                                     \
     NAME, NS::matmul, NS::conv2d, NS::conv2dBackwardInput, NS::conv2dBackwardWeight, NS::channelNorm,         \
         NS::channelNormBackward, NS::scan, NS::scanBackward, NS::unary, NS::unaryBackward, NS::gate,          \
-        NS::gateBackward, NS::ss2dGather, NS::ss2dMerge                                                       \
+        NS::gateBackward, NS::ss2dGather, NS::ss2dMerge, NS::binary, NS::gather                               \
   }
 
 const Table genericTable = DM_TABLE(dm_generic, "generic");
@@ -461,6 +464,78 @@ Napi::Value Ss2d(const Napi::CallbackInfo& info, bool gather) {
 Napi::Value Ss2dGather(const Napi::CallbackInfo& info) { return Ss2d(info, true); }
 Napi::Value Ss2dMerge(const Napi::CallbackInfo& info) { return Ss2d(info, false); }
 
+constexpr int kMaxStridedRank = 16;
+
+/** Reads a Float64Array of integers (a shape or strides) into dst; returns its length. */
+int intArray(const Args& a, const Napi::CallbackInfo& info, size_t i, const char* name, int64_t* dst, int64_t min) {
+  if (i >= info.Length() || !info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+    a.fail(std::string(name) + " must be a Float64Array");
+  auto arr = info[i].As<Napi::Float64Array>();
+  if (arr.ElementLength() > static_cast<size_t>(kMaxStridedRank)) a.fail(std::string(name) + " has more than 16 axes");
+  for (size_t k = 0; k < arr.ElementLength(); k++) {
+    double v = arr[k];
+    if (!(v >= static_cast<double>(min)) || v > 9.0e15 || v != static_cast<double>(static_cast<int64_t>(v)))
+      a.fail(std::string(name) + " must hold integers >= " + std::to_string(min));
+    dst[k] = static_cast<int64_t>(v);
+  }
+  return static_cast<int>(arr.ElementLength());
+}
+
+/** The element count of `shape` and, through lo/hi, the lowest and highest element a view reads (none when empty). */
+int64_t viewSpan(const int64_t* shape, const int64_t* strides, int rank, int64_t offset, int64_t& lo, int64_t& hi) {
+  int64_t n = 1;
+  lo = hi = offset;
+  for (int k = 0; k < rank; k++) {
+    n *= shape[k];
+    const int64_t reach = (shape[k] - 1) * strides[k];
+    if (reach < 0) lo += reach; else hi += reach;
+  }
+  return n;
+}
+
+const float* viewData(const Args& a, size_t i, const char* name, const int64_t* shape, const int64_t* strides, int rank,
+                      int64_t offset, int64_t& count) {
+  int64_t lo, hi;
+  count = viewSpan(shape, strides, rank, offset, lo, hi);
+  if (count == 0) return a.f32(i, name, 0);
+  if (lo < 0) a.fail(std::string(name) + ": the view starts before the array");
+  return a.f32(i, name, hi + 1);
+}
+
+// binary(threads, op, a, aStrides, b, bStrides, shape) -> dense (shape) = a ⊙ b; Float64Array sizes
+Napi::Value Binary(const Napi::CallbackInfo& info) {
+  Args a(info, "binary");
+  int nth = a.threads(0);
+  int op = a.int32(1, "op");
+  if (op > 3) a.fail("op must be 0..3 (add, sub, mul, div)");
+  int64_t shape[kMaxStridedRank], sa[kMaxStridedRank], sb[kMaxStridedRank];
+  int rank = intArray(a, info, 6, "shape", shape, 0);
+  if (intArray(a, info, 3, "aStrides", sa, 0) != rank || intArray(a, info, 5, "bStrides", sb, 0) != rank)
+    a.fail("shape and strides must have the same length");
+  int64_t count;
+  const float* x = viewData(a, 2, "a", shape, sa, rank, 0, count);
+  const float* y = viewData(a, 4, "b", shape, sb, rank, 0, count);
+  auto r = out(info.Env(), count);
+  std::lock_guard<std::mutex> lock(callMutex);
+  active->binary(nth, op, x, sa, y, sb, r.Data(), shape, rank);
+  return r;
+}
+
+// gather(threads, src, shape, strides, offset) -> dense copy of the strided view; Float64Array sizes
+Napi::Value Gather(const Napi::CallbackInfo& info) {
+  Args a(info, "gather");
+  int nth = a.threads(0);
+  int64_t shape[kMaxStridedRank], st[kMaxStridedRank];
+  int rank = intArray(a, info, 2, "shape", shape, 0);
+  if (intArray(a, info, 3, "strides", st, -(int64_t(1) << 52)) != rank) a.fail("shape and strides must have the same length");
+  int64_t offset = a.integer(4, "offset", 0), count;
+  const float* src = viewData(a, 1, "src", shape, st, rank, offset, count);
+  auto r = out(info.Env(), count);
+  std::lock_guard<std::mutex> lock(callMutex);
+  active->gather(nth, src + offset, st, r.Data(), shape, rank);
+  return r;
+}
+
 // isa() -> 'avx512' | 'avx2' | 'generic'; setIsa(name) -> boolean (false when the CPU lacks it). For tests.
 Napi::Value Isa(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), active->isa); }
 
@@ -481,6 +556,21 @@ Napi::Value SetIsa(const Napi::CallbackInfo& info) {
 Napi::Value SetPoisonOutputs(const Napi::CallbackInfo& info) {
   poisonOutputs = info.Length() > 0 && info[0].ToBoolean().Value();
   return info.Env().Undefined();
+}
+
+// releaseMemory() -> { scratchBytes, trimmed }: frees the kernels' scratch buffers (they grow back
+// on the next call that needs them) and, under glibc, hands free heap back to the system with
+// malloc_trim (tuneMalloc below otherwise keeps up to 512 MB of it for the next network call).
+// Safe between any two calls; the next call is a little slower while the memory faults back in.
+Napi::Value ReleaseMemory(const Napi::CallbackInfo& info) {
+  std::lock_guard<std::mutex> lock(callMutex);
+  const size_t bytes = dm_release_scratch();
+  bool trimmed = false;
+#if defined(__GLIBC__)
+  trimmed = malloc_trim(0) != 0;
+#endif
+  Napi::Env env = info.Env();
+  return fields(env, {{"scratchBytes", Napi::Number::New(env, static_cast<double>(bytes))}, {"trimmed", Napi::Boolean::New(env, trimmed)}});
 }
 
 // glibc serves blocks above its mmap threshold (128 KB at first, raised only as such blocks are
@@ -515,8 +605,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gateBackward", Napi::Function::New(env, GateBackward, "gateBackward"));
   exports.Set("ss2dGather", Napi::Function::New(env, Ss2dGather, "ss2dGather"));
   exports.Set("ss2dMerge", Napi::Function::New(env, Ss2dMerge, "ss2dMerge"));
+  exports.Set("binary", Napi::Function::New(env, Binary, "binary"));
+  exports.Set("gather", Napi::Function::New(env, Gather, "gather"));
   exports.Set("isa", Napi::Function::New(env, Isa, "isa"));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));
+  exports.Set("releaseMemory", Napi::Function::New(env, ReleaseMemory, "releaseMemory"));
   exports.Set("setPoisonOutputs", Napi::Function::New(env, SetPoisonOutputs, "setPoisonOutputs"));
   exports.Set("hardwareThreads", Napi::Number::New(env, hardwareThreads()));
   exports.Set("maxThreads", Napi::Number::New(env, kMaxThreads));

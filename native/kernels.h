@@ -47,6 +47,9 @@ struct DmScanGrads {
                     int64_t strideDb);                                                                      \
   void ss2dGather(int nth, const float* x, float* out, int b, int c, int h, int w);                          \
   void ss2dMerge(int nth, const float* ys, float* out, int b, int c, int h, int w);                          \
+  void binary(int nth, int op, const float* a, const int64_t* sa, const float* b, const int64_t* sb, float* out,  \
+              const int64_t* shape, int rank);                                                              \
+  void gather(int nth, const float* src, const int64_t* strides, float* out, const int64_t* shape, int rank);  \
   }
 
 DM_DECLARE_KERNELS(dm_generic)

@@ -97,3 +97,14 @@ extern "C" void* dm_scratch(int slot, size_t bytes) {
   }
   return s.ptr;
 }
+
+extern "C" size_t dm_release_scratch(void) {
+  size_t freed = 0;
+  for (Scratch& s : scratch) {
+    freed += s.size;
+    std::free(s.ptr);
+    s.ptr = nullptr;
+    s.size = 0;
+  }
+  return freed;
+}

@@ -11,6 +11,8 @@ typedef void (*dm_task_fn)(void* ctx, int ith, int nth);
 void dm_parallel(int nth, dm_task_fn fn, void* ctx);
 /** Grow-only, 64-byte aligned scratch memory keyed by slot (< DM_SCRATCH_SLOTS). Contents are undefined. */
 void* dm_scratch(int slot, size_t bytes);
+/** Frees every scratch buffer (they grow back on the next call that needs them); returns the bytes freed. Not during a call. */
+size_t dm_release_scratch(void);
 }
 
 #define DM_SCRATCH_SLOTS 1024

@@ -110,6 +110,13 @@ export interface GateArgs {
   strideB: number;
 }
 
+/** Binary arithmetic ops; keep in sync with native/strided_impl.inc. */
+export const BINARY_OPS = ['add', 'sub', 'mul', 'div'] as const;
+export type BinaryOp = (typeof BINARY_OPS)[number];
+
+/** Most axes a strided kernel takes (callers coalesce contiguous axes first). */
+export const MAX_STRIDED_RANK = 16;
+
 /** An NCHW feature map's sizes, for the SS2D direction gather/merge. */
 export interface Ss2dArgs {
   b: number;
@@ -170,4 +177,12 @@ export interface Kernels {
   ss2dGather(x: Float32Array, args: Ss2dArgs): Float32Array;
   /** The adjoint of ss2dGather: sums the four directions of ys (b, 4c, h·w) back to (b, c, h, w). */
   ss2dMerge(ys: Float32Array, args: Ss2dArgs): Float32Array;
+
+  /**
+   * out (dense over `shape`) = a ⊙ b elementwise, element (i₀, i₁, …) of a at Σ iₖ·aStrides[k]
+   * (of b likewise); a zero stride broadcasts. Strides are ≥ 0; rank ≤ MAX_STRIDED_RANK.
+   */
+  binary(op: BinaryOp, a: Float32Array, aStrides: readonly number[], b: Float32Array, bStrides: readonly number[], shape: readonly number[]): Float32Array;
+  /** The dense copy of the view of src with these strides (any sign) from `offset`; rank ≤ MAX_STRIDED_RANK. */
+  gather(src: Float32Array, shape: readonly number[], strides: readonly number[], offset: number): Float32Array;
 }

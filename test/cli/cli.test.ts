@@ -66,7 +66,7 @@ describe('command line', () => {
     assert.equal(JSON.parse(a.metadata.config).dim, 8);
     const again = run('convert', fixturePath('dft_tiny.pth'), out);
     assert.equal(again.status, 1);
-    assert.match(again.stderr, /already exists/);
+    assert.match(again.stderr, /refusing to overwrite it \(add --force to replace\)/);
     const info = run('info', out, '--json');
     assert.equal(info.status, 0, info.stderr);
     const parsed = JSON.parse(info.stdout);

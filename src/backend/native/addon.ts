@@ -65,7 +65,16 @@ export interface NativeAddon {
   /** Switches the instruction set (tests compare both); false when the CPU lacks it. */
   setIsa(name: 'avx512' | 'avx2' | 'generic'): boolean;
   /** Pre-fills every result with NaN before the kernel runs, so tests catch outputs left unwritten. */
+  /** op: index in BINARY_OPS; sizes as Float64Arrays. Absent from addons built before it existed. */
+  binary?(threads: number, op: number, a: Float32Array, aStrides: Float64Array, b: Float32Array, bStrides: Float64Array, shape: Float64Array): Float32Array;
+  /** The dense copy of a strided view. Absent from addons built before it existed. */
+  gather?(threads: number, src: Float32Array, shape: Float64Array, strides: Float64Array, offset: number): Float32Array;
   setPoisonOutputs(on: boolean): void;
+  /**
+   * Frees the kernels' scratch buffers and, under glibc, returns free heap to the system
+   * (malloc_trim). Absent from addons built before it existed.
+   */
+  releaseMemory?(): { scratchBytes: number; trimmed: boolean };
   readonly hardwareThreads: number;
   readonly maxThreads: number;
 }
@@ -77,6 +86,11 @@ export function addonPath(): string {
 }
 
 let cached: NativeAddon | string | undefined;
+
+/** The addon if an earlier call loaded it, else null (never loads it). */
+export function loadedNativeAddon(): NativeAddon | null {
+  return typeof cached === 'object' ? cached : null;
+}
 
 /** Loads the C++ addon once, or returns the reason it is unavailable. */
 export function loadNativeAddon(): NativeAddon | string {

@@ -1,12 +1,34 @@
 import { availableParallelism } from 'node:os';
 import {
-  UNARY_OPS, scanBcStride,
-  type ChannelNormArgs, type Conv2dArgs, type GateArgs, type Kernels, type MatmulArgs, type ScanArgs,
+  BINARY_OPS, UNARY_OPS, scanBcStride,
+  type BinaryOp, type ChannelNormArgs, type Conv2dArgs, type GateArgs, type Kernels, type MatmulArgs, type ScanArgs,
   type ScanGrads, type ScanInputs, type Ss2dArgs, type UnaryOp,
 } from '../kernels.js';
-import { loadNativeAddon, type NativeAddon } from './addon.js';
+import { loadNativeAddon, loadedNativeAddon, type NativeAddon } from './addon.js';
+import { binary as jsBinary, gather as jsGather } from '../js/strided.js';
 
 export { addonPath, loadNativeAddon, type NativeAddon } from './addon.js';
+
+/** What releaseNativeMemory() gave back. */
+export interface NativeMemoryRelease {
+  /** Bytes of kernel scratch buffers freed (they grow back on the next call that needs them). */
+  scratchBytes: number;
+  /** Whether malloc_trim returned free heap to the system (glibc only). */
+  trimmed: boolean;
+}
+
+/**
+ * Returns the native kernels' cached memory to the system: their grow-only scratch buffers
+ * and (glibc) the free heap the addon keeps for the next network call, up to 512 MB after a
+ * large tile. Safe at any time between calls (JavaScript runs one kernel at a time); the next
+ * call is a little slower while that memory faults back in. Null when the addon was never
+ * loaded in this process or predates this function (nothing to release).
+ */
+export function releaseNativeMemory(): NativeMemoryRelease | null {
+  const addon = loadedNativeAddon();
+  if (!addon || typeof addon.releaseMemory !== 'function') return null;
+  return addon.releaseMemory();
+}
 
 /**
  * Threads the native kernels use: DIFF_MAMBA_THREADS when set to a positive integer, else
@@ -32,6 +54,11 @@ export function createNativeKernels(addon: NativeAddon, threads: number = defaul
   const opId = (op: UnaryOp) => {
     const id = UNARY_OPS.indexOf(op);
     if (id < 0) throw new Error(`unknown activation '${op}'`);
+    return id;
+  };
+  const binaryId = (op: BinaryOp) => {
+    const id = BINARY_OPS.indexOf(op);
+    if (id < 0) throw new Error(`unknown binary op '${op}'`);
     return id;
   };
   const gate = (g: GateArgs) => [g.rows, g.len, g.strideA, g.strideB] as const;
@@ -61,6 +88,12 @@ export function createNativeKernels(addon: NativeAddon, threads: number = defaul
     gateBackwardPacked: (op, a, b, gy, g) => addon.gateBackward(t, opId(op), a, b, ...gate(g), gy, true).dx,
     ss2dGather: (x, s) => addon.ss2dGather(t, x, ...plane(s)),
     ss2dMerge: (ys, s) => addon.ss2dMerge(t, ys, ...plane(s)),
+    binary: addon.binary
+      ? (op, a, sa, b, sb, shape) => addon.binary!(t, binaryId(op), a, Float64Array.from(sa), b, Float64Array.from(sb), Float64Array.from(shape))
+      : jsBinary,
+    gather: addon.gather
+      ? (src, shape, strides, offset) => addon.gather!(t, src, Float64Array.from(shape), Float64Array.from(strides), offset)
+      : jsGather,
   };
 }
 

@@ -2,8 +2,8 @@ import { Tensor, result } from '../tensor.js';
 import { TensorError } from '../errors.js';
 import { broadcastShapes, sameShape } from '../shape.js';
 import { kernels } from '../../backend/index.js';
-import type { UnaryOp } from '../../backend/kernels.js';
-import { broadcastStrides, coalesce, contiguousStrides, forEachRow, sumToShape } from './strided.js';
+import type { BinaryOp, UnaryOp } from '../../backend/kernels.js';
+import { broadcastStrides, coalesce, sumToShape } from './strided.js';
 
 type Operand = Tensor | number;
 
@@ -17,44 +17,24 @@ function checkFloat(op: string, x: unknown): void {
   }
 }
 
-type RowFn = (a: Float32Array, ao: number, as: number, b: Float32Array, bo: number, bs: number, out: Float32Array, oo: number, len: number) => void;
-
-/** Applies a binary op with NumPy broadcasting; `row` is the tight loop over one output row. */
-function broadcastBinary(op: string, a: Tensor, b: Tensor, row: RowFn): { data: Float32Array; shape: number[] } {
+/** Applies a binary op with NumPy broadcasting, as one strided kernel call over the coalesced axes. */
+function broadcastBinary(op: BinaryOp, a: Tensor, b: Tensor): { data: Float32Array; shape: number[] } {
+  const kern = kernels();
   if (sameShape(a.shape, b.shape)) {
-    const out = new Float32Array(a.size);
-    row(a.data, 0, 1, b.data, 0, 1, out, 0, a.size);
-    return { data: out, shape: [...a.shape] };
+    return { data: kern.binary(op, a.data, [1], b.data, [1], [a.size]), shape: [...a.shape] };
   }
   const shape = broadcastShapes(op, a.shape, b.shape);
-  const out = new Float32Array(shape.reduce((x, y) => x * y, 1));
   // merge axes that are contiguous for every operand: (N,C,H,W) + (N,C,1,1) walks rows of H·W
-  const [cs, [sa, sb, so]] = coalesce(shape, [broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape), contiguousStrides(shape)]);
-  const ia = sa[sa.length - 1] ?? 0;
-  const ib = sb[sb.length - 1] ?? 0;
-  forEachRow(cs, [sa, sb, so], (off, len) => row(a.data, off[0], ia, b.data, off[1], ib, out, off[2], len));
-  return { data: out, shape };
+  const [cs, [sa, sb]] = coalesce(shape, [broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape)]);
+  return { data: kern.binary(op, a.data, sa, b.data, sb, cs), shape };
 }
-
-const addRow: RowFn = (a, ao, as, b, bo, bs, o, oo, n) => {
-  for (let i = 0; i < n; i++) o[oo + i] = a[ao + i * as] + b[bo + i * bs];
-};
-const subRow: RowFn = (a, ao, as, b, bo, bs, o, oo, n) => {
-  for (let i = 0; i < n; i++) o[oo + i] = a[ao + i * as] - b[bo + i * bs];
-};
-const mulRow: RowFn = (a, ao, as, b, bo, bs, o, oo, n) => {
-  for (let i = 0; i < n; i++) o[oo + i] = a[ao + i * as] * b[bo + i * bs];
-};
-const divRow: RowFn = (a, ao, as, b, bo, bs, o, oo, n) => {
-  for (let i = 0; i < n; i++) o[oo + i] = a[ao + i * as] / b[bo + i * bs];
-};
 
 export function add(x: Operand, y: Operand): Tensor {
   checkFloat('add', x);
   checkFloat('add', y);
   const a = asTensor(x);
   const b = asTensor(y);
-  const { data, shape } = broadcastBinary('add', a, b, addRow);
+  const { data, shape } = broadcastBinary('add', a, b);
   return result('add', data, shape, [a, b], (g) => [
     a.requiresGrad ? sumToShape(g, shape, a.shape) : null,
     b.requiresGrad ? sumToShape(g, shape, b.shape) : null,
@@ -66,7 +46,7 @@ export function sub(x: Operand, y: Operand): Tensor {
   checkFloat('sub', y);
   const a = asTensor(x);
   const b = asTensor(y);
-  const { data, shape } = broadcastBinary('sub', a, b, subRow);
+  const { data, shape } = broadcastBinary('sub', a, b);
   return result('sub', data, shape, [a, b], (g) => [
     a.requiresGrad ? sumToShape(g, shape, a.shape) : null,
     b.requiresGrad ? negate(sumToShape(g, shape, b.shape)) : null,
@@ -78,10 +58,10 @@ export function mul(x: Operand, y: Operand): Tensor {
   checkFloat('mul', y);
   const a = asTensor(x);
   const b = asTensor(y);
-  const { data, shape } = broadcastBinary('mul', a, b, mulRow);
+  const { data, shape } = broadcastBinary('mul', a, b);
   return result('mul', data, shape, [a, b], (g) => [
-    a.requiresGrad ? sumToShape(broadcastBinary('mul', new Tensor(g, shape), b, mulRow).data, shape, a.shape) : null,
-    b.requiresGrad ? sumToShape(broadcastBinary('mul', new Tensor(g, shape), a, mulRow).data, shape, b.shape) : null,
+    a.requiresGrad ? sumToShape(broadcastBinary('mul', new Tensor(g, shape), b).data, shape, a.shape) : null,
+    b.requiresGrad ? sumToShape(broadcastBinary('mul', new Tensor(g, shape), a).data, shape, b.shape) : null,
   ]);
 }
 
@@ -90,14 +70,14 @@ export function div(x: Operand, y: Operand): Tensor {
   checkFloat('div', y);
   const a = asTensor(x);
   const b = asTensor(y);
-  const { data, shape } = broadcastBinary('div', a, b, divRow);
+  const { data, shape } = broadcastBinary('div', a, b);
   return result('div', data, shape, [a, b], (g) => {
     const gt = new Tensor(g, shape);
-    const ga = a.requiresGrad ? sumToShape(broadcastBinary('div', gt, b, divRow).data, shape, a.shape) : null;
+    const ga = a.requiresGrad ? sumToShape(broadcastBinary('div', gt, b).data, shape, a.shape) : null;
     let gb: Float32Array | null = null;
     if (b.requiresGrad) {
       // d(a/b)/db = -out / b
-      const t = broadcastBinary('div', new Tensor(mulArrays(g, data), shape), b, divRow).data;
+      const t = broadcastBinary('div', new Tensor(mulArrays(g, data), shape), b).data;
       gb = negate(sumToShape(t, shape, b.shape));
     }
     return [ga, gb];

@@ -53,15 +53,7 @@ function flipData(src: Float32Array, shape: Shape, axes: Set<number>): Float32Ar
     base += (shape[i] - 1) * s;
     return -s;
   });
-  const rank = shape.length;
-  const out = new Float32Array(src.length);
-  const inner = rank ? strides[rank - 1] : 1;
-  forEachRow(shape, [st, strides], (off, len) => {
-    const o = off[0];
-    const s = base + off[1];
-    for (let i = 0; i < len; i++) out[o + i] = src[s + i * inner];
-  });
-  return out;
+  return gather(src, shape, strides, base);
 }
 
 export function flip(x: Tensor, axes: readonly number[]): Tensor {

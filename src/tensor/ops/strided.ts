@@ -1,3 +1,4 @@
+import { kernels } from '../../backend/index.js';
 import { stridesOf, type Shape } from '../shape.js';
 
 /**
@@ -112,20 +113,10 @@ export function sumToShape(g: Float32Array, outShape: Shape, inShape: Shape): Fl
   return out;
 }
 
-/** Copies `src` viewed with `srcStrides` over `shape` into a new dense array. */
-export function gather(src: Float32Array, shape: Shape, srcStrides: readonly number[]): Float32Array {
-  let n = 1;
-  for (const s of shape) n *= s;
-  const out = new Float32Array(n);
-  const outStrides = contiguousStrides(shape);
-  const inner = srcStrides[srcStrides.length - 1] ?? 1;
-  forEachRow(shape, [outStrides, srcStrides], (off, len) => {
-    const o = off[0];
-    const s = off[1];
-    if (inner === 1) out.set(src.subarray(s, s + len), o);
-    else for (let i = 0; i < len; i++) out[o + i] = src[s + i * inner];
-  });
-  return out;
+/** Copies `src` viewed with `srcStrides` (from `offset`) over `shape` into a new dense array: one kernel call. */
+export function gather(src: Float32Array, shape: Shape, srcStrides: readonly number[], offset = 0): Float32Array {
+  const [cs, [, ss]] = coalesce(shape, [contiguousStrides(shape), srcStrides]);
+  return kernels().gather(src, cs, ss, offset);
 }
 
 /** Row-major strides of a dense array of `shape`. */
