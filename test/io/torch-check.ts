@@ -1,13 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { repoRoot } from '../helpers/shared.js';
 
 /**
  * Optional checks against real PyTorch (Debian's python3-torch at /usr/bin/python3). Tests use
  * them only when `import torch` works there, and skip with the reason otherwise. The reference
- * model (../shared/reference/diffmamba_ref.py) is only looked at here, and only if it exists.
+ * model is the bench's PyTorch reference program, bench/reference/diffmamba_ref.py.
  */
 
 export const PYTHON = '/usr/bin/python3';
@@ -23,10 +23,9 @@ export function torchMissing(): string | null {
   return torchReason;
 }
 
-/** The reference model's folder ($DIFF_MAMBA_SHARED or ../shared beside the repo, then reference/), or null when it is absent. */
+/** The reference model's folder (bench/reference), or null when it is absent. */
 export function referenceDir(): string | null {
-  const shared = process.env.DIFF_MAMBA_SHARED ? resolve(process.env.DIFF_MAMBA_SHARED) : join(repoRoot(), '..', 'shared');
-  const dir = join(shared, 'reference');
+  const dir = join(repoRoot(), 'bench', 'reference');
   return existsSync(join(dir, 'diffmamba_ref.py')) ? dir : null;
 }
 
