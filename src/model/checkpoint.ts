@@ -63,12 +63,28 @@ export interface LoadedModel {
   dispose(): void;
 }
 
+export interface LoadModelOptions {
+  /** Top-level key of a wrapped .pth (default: params_ema, else params, else the bare state dict). */
+  key?: string;
+  /** Refuse any missing, unexpected or mis-shaped key (default true). */
+  strict?: boolean;
+  /** Use this network configuration instead of the file's metadata or the inferred one. */
+  config?: Partial<DFTConfig>;
+}
+
+export interface SaveModelOptions {
+  /** Extra `__metadata__` entries (strings). */
+  metadata?: Record<string, string>;
+  /** Replace an existing file (default false: an existing file is an error). */
+  overwrite?: boolean;
+}
+
 /**
  * Loads a DFT from a PyTorch .pth (BasicSR layout or bare state dict; `params_ema` by default)
  * or one of our safetensors files. The configuration comes from the file's metadata, else it
  * is inferred from the shapes. Strict by default: every mismatching key is reported at once.
  */
-export function loadModel(path: string, opts: { key?: string; strict?: boolean; config?: Partial<DFTConfig> } = {}): LoadedModel {
+export function loadModel(path: string, opts: LoadModelOptions = {}): LoadedModel {
   const sd = loadStateDict(path, { key: opts.key });
   let config: DFTConfig;
   if (opts.config) config = resolveDFTConfig(opts.config as Record<string, unknown>, `${path} (given config)`);
@@ -104,7 +120,7 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
  * `model.load_state_dict(safetensors.torch.load_file(f))`), with the config and any training
  * metadata in `__metadata__`. Refuses to replace an existing file unless `overwrite`.
  */
-export function saveModel(tensors: Iterable<[string, StoredTensorLike]>, config: DFTConfig, path: string, opts: { metadata?: Record<string, string>; overwrite?: boolean } = {}): void {
+export function saveModel(tensors: Iterable<[string, StoredTensorLike]>, config: DFTConfig, path: string, opts: SaveModelOptions = {}): void {
   if (!opts.overwrite && existsSync(path)) throw new OutputExistsError([path]);
   const metadata = { format: 'diff-mamba', config: JSON.stringify(config), ...(opts.metadata ?? {}) };
   writeFileAtomic(path, serializeSafetensors(tensors, metadata));

@@ -2,9 +2,10 @@ import { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
 import { TensorError } from '../tensor/errors.js';
 import * as F from '../tensor/ops/index.js';
-import { Container, Conv2d, Module } from '../nn/index.js';
+import { Container, Conv2d, Module, ModelDisposedError } from '../nn/index.js';
 import { DTB, timeFeatures } from './dtb.js';
 import { resolveDFTConfig, type DFTConfig } from './config.js';
+import { releaseNativeMemory } from '../backend/index.js';
 
 /** A chain of DTBs; the level's time features are computed once and shared by its blocks. */
 class Level extends Module {
@@ -103,10 +104,22 @@ export class DFT extends Module {
   }
 
   /**
+   * Releases the weights (see Module.dispose) and returns the native kernels' cached memory
+   * to the system (releaseNativeMemory). Call it when done with the model; forward and any
+   * restoration still running with it then fail with ModelDisposedError. Idempotent.
+   */
+  override dispose(): void {
+    if (this.disposed) return;
+    super.dispose();
+    releaseNativeMemory();
+  }
+
+  /**
    * inp: (N, inp_channels, H, W) = cat[lq, x_t] in [−1, 1]; t: one timestep per batch item.
    * H and W must be multiples of 8. Returns ε̂ (N, out_channels, H, W).
    */
   forward(inp: Tensor, t: Float32Array | number[]): Tensor {
+    if (this.disposed) throw new ModelDisposedError('DFT.forward');
     const cfg = this.config;
     if (inp.ndim !== 4 || inp.shape[1] !== cfg.inp_channels) {
       throw new TensorError('DFT', `input must be (N, ${cfg.inp_channels}, H, W)`, [inp.shape]);

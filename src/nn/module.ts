@@ -20,6 +20,29 @@ export interface StateTensor {
 export class Module {
   private readonly ownParams = new Map<string, Tensor>();
   private readonly children = new Map<string, Module>();
+  private disposedFlag = false;
+
+  /** True after dispose(). */
+  get disposed(): boolean {
+    return this.disposedFlag;
+  }
+
+  /**
+   * Releases the weights: every parameter's data and gradient is dropped (replaced by an
+   * empty array) in this module and its children, so the memory can be collected even while
+   * something still references the module. The module is unusable afterwards (DFT.forward
+   * throws ModelDisposedError). Idempotent.
+   */
+  dispose(): void {
+    if (this.disposedFlag) return;
+    this.disposedFlag = true;
+    for (const t of this.ownParams.values()) {
+      (t as { data: Float32Array }).data = new Float32Array(0);
+      t.grad = null;
+      t.node = null;
+    }
+    for (const m of this.children.values()) m.dispose();
+  }
 
   protected param(name: string, t: Tensor): Tensor {
     t.requiresGrad = true;
@@ -77,6 +100,7 @@ export class Module {
    * key; non-strict loads what fits and returns the rest.
    */
   loadStateDict(sd: ReadonlyMap<string, StateTensor>, strict = true): LoadReport {
+    if (this.disposedFlag) throw new ModelDisposedError('loadStateDict');
     const report = this.checkStateDict(sd);
     if (strict && (report.missing.length || report.unexpected.length || report.wrongShape.length)) {
       throw new StateDictError(report);
@@ -87,6 +111,14 @@ export class Module {
       if (s && !bad.has(k)) t.data.set(s.data);
     }
     return report;
+  }
+}
+
+/** A disposed module was used (see Module.dispose). */
+export class ModelDisposedError extends Error {
+  constructor(what: string) {
+    super(`${what}: the model was disposed (its weights were released); load it again to use it`);
+    this.name = 'ModelDisposedError';
   }
 }
 

@@ -5,8 +5,14 @@ import { restorePlanar, type RestoreOptions } from './restorer.js';
 /**
  * Restores a decoded image of any size and layout: grey images go through the model as
  * three equal channels and come back grey; alpha and bit depth pass through untouched.
+ * The defaults are the CLI's (RESTORE_DEFAULTS: 256-pixel tiles, overlap 32, 3 steps, η 0,
+ * seed 0). The promise is pending before any heavy work starts; between network calls the
+ * event loop runs, `signal` is checked and `onProgress` told. Rejects with
+ * RestoreAbortedError when the signal aborts (also when it already had), RangeError for bad
+ * options, ModelDisposedError when the model is disposed meanwhile.
  */
 export async function restoreImage(model: DFT, img: FloatImage, opts: RestoreOptions = {}): Promise<FloatImage> {
+  if (img.channels !== 1 && img.channels !== 3) throw new RangeError(`restore: images have 1 (grey) or 3 (RGB) colour channels, got ${String(img.channels)}`);
   const n = img.width * img.height;
   let rgb = img.data;
   if (img.channels === 1) {

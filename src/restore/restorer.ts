@@ -2,70 +2,158 @@ import { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
 import type { DFT } from '../model/dft.js';
 import { NoiseSchedule } from '../diffusion/schedule.js';
-import { restoreWithDdim } from '../diffusion/ddim.js';
+import { restoreWithDdimAsync } from '../diffusion/ddim.js';
+import { ddimTimesteps } from '../diffusion/timesteps.js';
 import { NoiseField } from './noise-field.js';
 import { crop, dihedral, padBottomRight, type Planar } from '../io/planar.js';
 import { rampWeights, tileStarts } from './tiles.js';
+import { yieldToEventLoop } from './yield.js';
+
+/**
+ * The defaults of restoreImage / restorePlanar, the same as `diff-mamba restore`'s (the CLI
+ * takes its flag defaults from here).
+ */
+export const RESTORE_DEFAULTS: Readonly<{ steps: number; eta: number; seed: number; tile: number; overlap: number; ensemble: boolean }> = Object.freeze({
+  steps: 3,
+  eta: 0,
+  seed: 0,
+  tile: 256,
+  overlap: 32,
+  ensemble: false,
+});
+
+/** Where a restoration stands; reported after every network call. */
+export interface RestoreProgress {
+  /** Network calls done, over all tiles and ensemble passes (1 … total). */
+  done: number;
+  /** Network calls the whole restoration makes: passes × tiles per pass × callsPerTile. */
+  total: number;
+  /** The tile the last call belonged to, counted over all passes (1 … tiles). */
+  tile: number;
+  /** Tiles over all passes. */
+  tiles: number;
+  /** The ensemble pass (1 … passes; always 1 without `ensemble`). */
+  pass: number;
+  /** 8 with `ensemble`, else 1. */
+  passes: number;
+  /** Network calls done on the current tile (1 … callsPerTile). */
+  call: number;
+  /** Network calls per tile: 4 for the default 3 steps (DDIM visits 999 → 666 → 333 → 0). */
+  callsPerTile: number;
+}
 
 export interface RestoreOptions {
-  /** DDIM sampling steps (`sampling_timesteps`, default 3 → four network calls). */
+  /** DDIM sampling steps (`sampling_timesteps`, an integer ≥ 1; default 3 → four network calls per tile). */
   steps?: number;
-  /** DDIM η (default 0: deterministic for a seed). */
+  /** DDIM η ≥ 0 (default 0: deterministic for a seed). */
   eta?: number;
-  /** Seed of x_T and of the η noise. */
+  /** Seed of x_T and of the η noise (an integer, default 0). */
   seed?: number;
-  /** Tile side in pixels (a multiple of 8); 0 restores the whole image at once. */
+  /**
+   * Tile side in pixels (default 256, as the CLI), rounded down to a multiple of 8 (at least 8).
+   * 0 restores the whole image in one go: Node is then blocked for a whole network call over
+   * the image and memory peaks far higher (~1.5 GB for 448×296).
+   */
   tile?: number;
-  /** Pixels shared by neighbouring tiles, cross-faded. */
+  /** Pixels shared by neighbouring tiles, cross-faded (default 32; less than the tile). */
   overlap?: number;
-  /** Average the 8 flips/transposes of the image (×8 the time). */
+  /** Average the 8 flips/transposes of the image (×8 the time; default false). */
   ensemble?: boolean;
+  /** The diffusion schedule (default: the one the models were trained with, new NoiseSchedule()). */
   schedule?: NoiseSchedule;
-  onProgress?: (p: { done: number; total: number }) => void;
+  /** Called after every network call. */
+  onProgress?: (p: RestoreProgress) => void;
+  /** Aborting it stops the restoration before its next network call; the promise rejects with RestoreAbortedError. */
   signal?: AbortSignal;
 }
 
+/** The rejection of a restoration whose AbortSignal fired; `cause` is the signal's reason. */
 export class RestoreAbortedError extends Error {
-  constructor() {
-    super('restoration aborted');
+  constructor(reason?: unknown) {
+    super('restoration aborted', reason === undefined ? undefined : { cause: reason });
     this.name = 'RestoreAbortedError';
   }
 }
 
-const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
+/** The options with every default filled in. */
+export type ResolvedRestoreOptions = Required<Omit<RestoreOptions, 'onProgress' | 'signal'>> & Pick<RestoreOptions, 'onProgress' | 'signal'>;
+
+/** Fills in the defaults and checks every option, throwing a RangeError or TypeError naming the bad one. */
+export function resolveRestoreOptions(opts: RestoreOptions = {}): ResolvedRestoreOptions {
+  const d = RESTORE_DEFAULTS;
+  const int = (name: string, v: number, min: number) => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new RangeError(`restore: ${name} must be an integer ≥ ${min}, got ${String(v)}`);
+    return v;
+  };
+  const steps = int('steps', opts.steps ?? d.steps, 1);
+  const seed = opts.seed ?? d.seed;
+  if (typeof seed !== 'number' || !Number.isInteger(seed)) throw new RangeError(`restore: seed must be an integer, got ${String(seed)}`);
+  const eta = opts.eta ?? d.eta;
+  if (typeof eta !== 'number' || !Number.isFinite(eta) || eta < 0) throw new RangeError(`restore: eta must be a number ≥ 0, got ${String(eta)}`);
+  const tile = int('tile', opts.tile ?? d.tile, 0);
+  const overlap = int('overlap', opts.overlap ?? d.overlap, 0);
+  if (tile > 0 && overlap >= tileSide(tile)) throw new RangeError(`restore: overlap (${overlap}) must be smaller than the tile (${tileSide(tile)})`);
+  if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') throw new TypeError('restore: onProgress must be a function');
+  const schedule = opts.schedule ?? new NoiseSchedule();
+  ddimTimesteps(schedule.numTimesteps, steps); // steps beyond the schedule fail here, before any work
+  return { steps, eta, seed, tile, overlap, ensemble: opts.ensemble ?? d.ensemble, schedule, onProgress: opts.onProgress, signal: opts.signal };
+}
+
+/** The tile side a requested size gives: rounded down to a multiple of 8, at least 8. */
+function tileSide(tile: number): number {
+  return Math.max(8, Math.floor(tile / 8) * 8);
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new RestoreAbortedError(signal.reason);
+}
 
 /**
  * Restores a planar RGB image in [0, 1] with the diffusion model: reflect-pads to a multiple
  * of 8, runs DDIM per tile from a position-addressed x_T, cross-fades the tiles, crops back.
+ * Hands the event loop back after every network call (and once before the first), checks
+ * `signal` before each call and reports progress after each.
  */
-export async function restorePlanar(model: DFT, img: Planar, opts: RestoreOptions = {}): Promise<Float32Array> {
+export async function restorePlanar(model: DFT, img: Planar, options: RestoreOptions = {}): Promise<Float32Array> {
+  const opts = resolveRestoreOptions(options);
   if (img.channels !== model.config.out_channels) {
     throw new Error(`restore: the model restores ${model.config.out_channels}-channel images, got ${img.channels} channels`);
   }
+  if (!Number.isInteger(img.width) || !Number.isInteger(img.height) || img.width < 1 || img.height < 1 || img.data.length !== img.channels * img.height * img.width) {
+    throw new RangeError(`restore: ${img.data.length} values do not make a ${img.channels}×${img.height}×${img.width} image`);
+  }
+  throwIfAborted(opts.signal);
   const modes = opts.ensemble ? [0, 1, 2, 3, 4, 5, 6, 7] : [0];
   const plans = modes.map((m) => {
     const t = dihedral(img, m);
     const H = Math.ceil(t.height / 8) * 8;
     const W = Math.ceil(t.width / 8) * 8;
-    const tile = opts.tile ? Math.max(8, Math.floor(opts.tile / 8) * 8) : 0;
-    const th = tile ? Math.min(tile, H) : H;
-    const tw = tile ? Math.min(tile, W) : W;
-    const overlap = opts.overlap ?? 32;
-    return { mode: m, t, H, W, th, tw, ys: tileStarts(H, th, overlap), xs: tileStarts(W, tw, overlap), overlap };
+    const th = opts.tile ? Math.min(tileSide(opts.tile), H) : H;
+    const tw = opts.tile ? Math.min(tileSide(opts.tile), W) : W;
+    return { mode: m, t, H, W, th, tw, ys: tileStarts(H, th, opts.overlap), xs: tileStarts(W, tw, opts.overlap), overlap: opts.overlap };
   });
-  const total = plans.reduce((a, p) => a + p.ys.length * p.xs.length, 0);
-  let done = 0;
+  const callsPerTile = ddimTimesteps(opts.schedule.numTimesteps, opts.steps).seq.length;
+  const tiles = plans.reduce((a, p) => a + p.ys.length * p.xs.length, 0);
+  const progress: RestoreProgress = { done: 0, total: tiles * callsPerTile, tile: 0, tiles, pass: 0, passes: plans.length, call: 0, callsPerTile };
+  // return a pending promise before any heavy work, like any other asynchronous API
+  await yieldToEventLoop();
+  throwIfAborted(opts.signal);
   const sum = new Float32Array(img.data.length);
   for (const p of plans) {
+    progress.pass++;
     const padded = padBottomRight(p.t, p.H, p.W);
     const acc = new Float32Array(p.t.channels * p.H * p.W);
     const wsum = new Float32Array(p.H * p.W);
     for (let iy = 0; iy < p.ys.length; iy++) {
       for (let ix = 0; ix < p.xs.length; ix++) {
-        if (opts.signal?.aborted) throw new RestoreAbortedError();
         const top = p.ys[iy];
         const left = p.xs[ix];
-        const out = restoreTile(model, crop(padded, top, left, p.th, p.tw), top, left, opts);
+        progress.tile++;
+        const out = await restoreTile(model, crop(padded, top, left, p.th, p.tw), top, left, opts, (call) => {
+          progress.done++;
+          progress.call = call;
+          opts.onProgress?.({ ...progress });
+        });
         const wy = rampWeights(p.th, p.overlap, iy > 0, iy < p.ys.length - 1);
         const wx = rampWeights(p.tw, p.overlap, ix > 0, ix < p.xs.length - 1);
         for (let y = 0; y < p.th; y++) {
@@ -76,9 +164,6 @@ export async function restorePlanar(model: DFT, img: Planar, opts: RestoreOption
             for (let c = 0; c < p.t.channels; c++) acc[c * p.H * p.W + pix] += w * out[(c * p.th + y) * p.tw + x];
           }
         }
-        done++;
-        opts.onProgress?.({ done, total });
-        await yieldToEventLoop();
       }
     }
     for (let c = 0; c < p.t.channels; c++) for (let i = 0; i < p.H * p.W; i++) acc[c * p.H * p.W + i] /= wsum[i];
@@ -87,20 +172,23 @@ export async function restorePlanar(model: DFT, img: Planar, opts: RestoreOption
     for (let i = 0; i < sum.length; i++) sum[i] += back.data[i];
   }
   if (plans.length > 1) for (let i = 0; i < sum.length; i++) sum[i] /= plans.length;
+  throwIfAborted(opts.signal);
   return sum;
 }
 
 /** One tile through the sampler: x_T and the η noise come from the position-addressed field. */
-function restoreTile(model: DFT, tile: Planar, top: number, left: number, opts: RestoreOptions): Float32Array {
-  const field = new NoiseField(opts.seed ?? 0);
+function restoreTile(model: DFT, tile: Planar, top: number, left: number, opts: ResolvedRestoreOptions, onCall: (call: number) => void): Promise<Float32Array> {
+  const field = new NoiseField(opts.seed);
   const shape = [1, tile.channels, tile.height, tile.width];
   const lq = new Tensor(tile.data, shape);
   const xT = new Tensor(field.window(0, tile.channels, top, left, tile.height, tile.width), shape);
-  const schedule = opts.schedule ?? new NoiseSchedule();
-  return restoreWithDdim((x, t) => model.forward(x, t), schedule, lq, xT, {
-    steps: opts.steps ?? 3,
-    eta: opts.eta ?? 0,
-    rng: new Rng(opts.seed ?? 0),
+  return restoreWithDdimAsync((x, t) => model.forward(x, t), opts.schedule, lq, xT, {
+    steps: opts.steps,
+    eta: opts.eta,
+    rng: new Rng(opts.seed),
     noise: (k) => field.window(k + 1, tile.channels, top, left, tile.height, tile.width),
+    beforeCall: () => throwIfAborted(opts.signal),
+    onStep: (done) => onCall(done),
+    pause: yieldToEventLoop,
   });
 }

@@ -6,6 +6,7 @@ import { readMat, type MatArray } from '../../io/mat.js';
 import type { DFT } from '../../model/dft.js';
 import { loadModel } from '../../model/checkpoint.js';
 import { restoreImage } from '../../restore/image.js';
+import { RESTORE_DEFAULTS } from '../../restore/restorer.js';
 import { resolveTaskModel } from '../../restore/bundled.js';
 import { psnr, ssim } from '../../metrics/index.js';
 import { expandInputs } from '../files.js';
@@ -132,8 +133,8 @@ export function registerBenchmark(program: Command): void {
     .option('--task <task>', 'bundled model when --model is not given', 'derain')
     .option('--sets <names>', 'comma-separated set names (default: every set found)')
     .option('--save <dir>', 'also write the restored images to <dir>/<set>/')
-    .option('--steps <n>', 'DDIM sampling steps', '3')
-    .option('--tile <px>', 'tile size (0 = whole image)', '256')
+    .option('--steps <n>', 'DDIM sampling steps', String(RESTORE_DEFAULTS.steps))
+    .option('--tile <px>', 'tile size (0 = whole image)', String(RESTORE_DEFAULTS.tile))
     .option('--limit <n>', 'only the first n images of each set (SIDD: the first n blocks)')
     .action(async (o: { data: string; model?: string; task: string; sets?: string; save?: string; steps: string; tile: string; limit?: string }) => {
       if (!existsSync(o.data)) fail(`--data ${o.data} does not exist`);

@@ -4,7 +4,7 @@ import { basename, join, resolve } from 'node:path';
 import { readImage, writeImage, toUint8HWC, type FloatImage } from '../../io/image.js';
 import { loadModel } from '../../model/checkpoint.js';
 import { restoreImage } from '../../restore/image.js';
-import { RestoreAbortedError } from '../../restore/restorer.js';
+import { RESTORE_DEFAULTS, RestoreAbortedError } from '../../restore/restorer.js';
 import { resolveTaskModel } from '../../restore/bundled.js';
 import { psnr, ssim } from '../../metrics/index.js';
 import { abortOnSigint, fail, progressBar } from '../progress.js';
@@ -46,11 +46,11 @@ export function registerRestore(program: Command): void {
     .option('--task <task>', 'bundled model to use: denoise, derain or deblur', 'denoise')
     .option('--model <checkpoint>', 'use this checkpoint (.pth or .safetensors) instead of a bundled model')
     .option('--key <key>', 'top-level key of a .pth checkpoint (default params_ema)')
-    .option('--steps <n>', 'DDIM sampling steps (3 = four network calls)', '3')
-    .option('--eta <e>', 'DDIM eta (0 = deterministic)', '0')
-    .option('--seed <s>', 'seed of the initial noise', '0')
-    .option('--tile <px>', 'tile size in pixels (multiple of 8; 0 = whole image)', '256')
-    .option('--overlap <px>', 'overlap between tiles', '32')
+    .option('--steps <n>', 'DDIM sampling steps (3 = four network calls)', String(RESTORE_DEFAULTS.steps))
+    .option('--eta <e>', 'DDIM eta (0 = deterministic)', String(RESTORE_DEFAULTS.eta))
+    .option('--seed <s>', 'seed of the initial noise', String(RESTORE_DEFAULTS.seed))
+    .option('--tile <px>', 'tile size in pixels (multiple of 8; 0 = whole image)', String(RESTORE_DEFAULTS.tile))
+    .option('--overlap <px>', 'overlap between tiles', String(RESTORE_DEFAULTS.overlap))
     .option('--ensemble', 'average over the 8 flips/rotations (8× slower)')
     .option('--force', 'overwrite existing outputs')
     .option('--reference <clean>', 'a clean original: print the PSNR/SSIM of the input and of the result against it')
@@ -68,7 +68,7 @@ export function registerRestore(program: Command): void {
       const { model } = loadModel(modelPath, { key: o.key });
       const reference = o.reference ? await readImage(o.reference) : null;
       const ac = abortOnSigint('stopping after the current image');
-      const bar = progressBar('{bar} {percentage}% | {name} ({image}/{images}) tile {value}/{total} | {duration_formatted}', { lines: true });
+      const bar = progressBar('{bar} {percentage}% | {name} ({image}/{images}) tile {tile}/{tiles} | {duration_formatted}', { lines: true });
       let failures = 0;
       for (let i = 0; i < files.length; i++) {
         if (ac.signal.aborted) break;
@@ -79,7 +79,7 @@ export function registerRestore(program: Command): void {
           if (existsSync(out) && !o.force) throw new Error(`${out} exists (use --force to overwrite)`);
           const img = await readImage(file);
           const started = Date.now();
-          bar?.start(1, 0, { name: basename(file), image: i + 1, images: files.length });
+          bar?.start(1, 0, { name: basename(file), image: i + 1, images: files.length, tile: 0, tiles: '?' });
           const restored = await restoreImage(model, img, {
             steps,
             eta,
@@ -87,9 +87,10 @@ export function registerRestore(program: Command): void {
             tile,
             overlap,
             ensemble: !!o.ensemble,
-            onProgress: ({ done, total }) => {
+            // the bar counts network calls (four per tile at 3 steps), the label tiles
+            onProgress: ({ done, total, tile: t, tiles }) => {
               bar?.setTotal(total);
-              bar?.update(done);
+              bar?.update(done, { tile: t, tiles });
             },
           });
           bar?.stop();
