@@ -12,6 +12,7 @@
 #include <utility>
 #include <mutex>
 #include <string>
+#include <chrono>
 #include <thread>
 
 #include "kernels.h"
@@ -41,13 +42,14 @@ struct Table {
   decltype(&dm_generic::ss2dMerge) ss2dMerge;
   decltype(&dm_generic::binary) binary;
   decltype(&dm_generic::gather) gather;
+  decltype(&dm_generic::roofline) roofline;
 };
 
 #define DM_TABLE(NS, NAME)                                                                                    \
   Table {                                                                                                     \
     NAME, NS::matmul, NS::conv2d, NS::conv2dBackwardInput, NS::conv2dBackwardWeight, NS::channelNorm,         \
         NS::channelNormBackward, NS::scan, NS::scanBackward, NS::unary, NS::unaryBackward, NS::gate,          \
-        NS::gateBackward, NS::ss2dGather, NS::ss2dMerge, NS::binary, NS::gather                               \
+        NS::gateBackward, NS::ss2dGather, NS::ss2dMerge, NS::binary, NS::gather, NS::roofline                 \
   }
 
 const Table genericTable = DM_TABLE(dm_generic, "generic");
@@ -521,6 +523,25 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
   return r;
 }
 
+// roofline(threads, kind, ms) -> operations per second of a micro-kernel run for about ms
+// milliseconds on every thread: kind 0 = fp32 FMA peak (FLOP/s), 1 = the scan's bound (updates/s)
+Napi::Value Roofline(const Napi::CallbackInfo& info) {
+  Args a(info, "roofline");
+  int nth = a.threads(0);
+  int kind = a.int32(1, "kind");
+  if (kind > 1) a.fail("kind must be 0 (FMA peak) or 1 (scan bound)");
+  double ms = a.number(2, "ms");
+  std::lock_guard<std::mutex> lock(callMutex);
+  int64_t iters = 1 << 16;
+  for (;;) {
+    auto t0 = std::chrono::steady_clock::now();
+    double ops = active->roofline(nth, kind, iters);
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (s * 1e3 >= ms || iters > (int64_t(1) << 40)) return Napi::Number::New(info.Env(), ops / s);
+    iters *= s > 1e-4 ? static_cast<int64_t>(1 + ms / (s * 1e3)) : 8;
+  }
+}
+
 // gather(threads, src, shape, strides, offset) -> dense copy of the strided view; Float64Array sizes
 Napi::Value Gather(const Napi::CallbackInfo& info) {
   Args a(info, "gather");
@@ -607,6 +628,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("ss2dMerge", Napi::Function::New(env, Ss2dMerge, "ss2dMerge"));
   exports.Set("binary", Napi::Function::New(env, Binary, "binary"));
   exports.Set("gather", Napi::Function::New(env, Gather, "gather"));
+  exports.Set("roofline", Napi::Function::New(env, Roofline, "roofline"));
   exports.Set("isa", Napi::Function::New(env, Isa, "isa"));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));
   exports.Set("releaseMemory", Napi::Function::New(env, ReleaseMemory, "releaseMemory"));

@@ -50,6 +50,8 @@ struct DmScanGrads {
   void binary(int nth, int op, const float* a, const int64_t* sa, const float* b, const int64_t* sb, float* out,  \
               const int64_t* shape, int rank);                                                              \
   void gather(int nth, const float* src, const int64_t* strides, float* out, const int64_t* shape, int rank);  \
+  int vectorLanes();                                                                                        \
+  double roofline(int nth, int kind, int64_t iters);                                                        \
   }
 
 DM_DECLARE_KERNELS(dm_generic)

@@ -21,7 +21,7 @@ export function nativeKernels(): Kernels | string {
 /**
  * The backend in use. `native` when the addon built; DIFF_MAMBA_BACKEND=js forces the
  * portable kernels. The slow path is announced once on stderr. DIFF_MAMBA_PROFILE=1 times
- * every kernel call and prints a table per kernel when the process exits.
+ * every kernel call and prints a table per kernel when the process exits (`shapes`: per shape).
  */
 export function kernels(): Kernels {
   if (active) return active;
@@ -46,7 +46,7 @@ export function kernels(): Kernels {
 }
 
 function startProfile(k: Kernels): Kernels {
-  const profile = profileKernels(k);
+  const profile = profileKernels(k, { byShape: process.env.DIFF_MAMBA_PROFILE === 'shapes' });
   const t0 = performance.now();
   process.on('exit', () => {
     process.stderr.write(`\ndiff-mamba profile (${k.name} backend, ${k.threads} thread${k.threads > 1 ? 's' : ''}):\n${profile.table(performance.now() - t0)}\n`);

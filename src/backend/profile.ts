@@ -22,6 +22,10 @@ function convName(a: Conv2dArgs): string {
   return `conv2d grouped ${k}`;
 }
 
+function convShape(a: Conv2dArgs): string {
+  return `${a.n}x${a.c}x${a.h}x${a.w} -> ${a.o}`;
+}
+
 function convFlops(a: Conv2dArgs): number {
   return 2 * a.n * a.o * a.oh * a.ow * (a.c / a.groups) * a.kh * a.kw;
 }
@@ -32,9 +36,10 @@ const F32 = 4;
  * Wraps every kernel of a backend so that each call is timed and its work counted; `rows()`
  * returns the totals per kernel kind, `table()` formats them. Results are unchanged.
  */
-export function profileKernels(inner: Kernels): { kernels: Kernels; rows(): ProfileRow[]; table(wallMs?: number): string; reset(): void } {
+export function profileKernels(inner: Kernels, opts: { byShape?: boolean } = {}): { kernels: Kernels; rows(): ProfileRow[]; table(wallMs?: number): string; reset(): void } {
   const stats = new Map<string, ProfileRow>();
-  const time = <T>(name: string, work: Work, f: () => T): T => {
+  const time = <T>(label: string, work: Work, f: () => T, shape?: () => string): T => {
+    const name = opts.byShape && shape ? `${label} ${shape()}` : label;
     const t0 = performance.now();
     const out = f();
     const ms = performance.now() - t0;
@@ -50,18 +55,21 @@ export function profileKernels(inner: Kernels): { kernels: Kernels; rows(): Prof
   const k: Kernels = {
     name: inner.name,
     threads: inner.threads,
-    matmul: (a, b, args) => time('matmul', { flops: 2 * args.batch * args.m * args.k * args.n }, () => inner.matmul(a, b, args)),
-    conv2d: (x, w, bias, args) => time(convName(args), { flops: convFlops(args) }, () => inner.conv2d(x, w, bias, args)),
+    matmul: (a, b, args) =>
+      time('matmul', { flops: 2 * args.batch * args.m * args.k * args.n }, () => inner.matmul(a, b, args),
+        () => `${args.batch}x${args.m}x${args.k}x${args.n}${args.transA ? ' tA' : ''}${args.transB ? ' tB' : ''}`),
+    conv2d: (x, w, bias, args) => time(convName(args), { flops: convFlops(args) }, () => inner.conv2d(x, w, bias, args), () => convShape(args)),
     conv2dBackwardInput: (gy, w, args) =>
-      time(`${convName(args)} bwd input`, { flops: convFlops(args) }, () => inner.conv2dBackwardInput(gy, w, args)),
+      time(`${convName(args)} bwd input`, { flops: convFlops(args) }, () => inner.conv2dBackwardInput(gy, w, args), () => convShape(args)),
     conv2dBackwardWeight: (gy, x, args) =>
-      time(`${convName(args)} bwd weight`, { flops: convFlops(args) }, () => inner.conv2dBackwardWeight(gy, x, args)),
+      time(`${convName(args)} bwd weight`, { flops: convFlops(args) }, () => inner.conv2dBackwardWeight(gy, x, args), () => convShape(args)),
     channelNorm: (x, weight, bias, args) =>
       time('layer norm', { bytes: 2 * F32 * args.n * args.c * args.hw }, () => inner.channelNorm(x, weight, bias, args)),
     channelNormBackward: (gy, x, weight, mean, rstd, args) =>
       time('layer norm bwd', { bytes: 3 * F32 * args.n * args.c * args.hw }, () => inner.channelNormBackward(gy, x, weight, mean, rstd, args)),
     scan: (inputs, args) =>
-      time('selective scan', { updates: args.b * args.groups * args.d * args.n * args.L }, () => inner.scan(inputs, args)),
+      time('selective scan', { updates: args.b * args.groups * args.d * args.n * args.L }, () => inner.scan(inputs, args),
+        () => `b${args.b} K${args.groups} d${args.d} n${args.n} L${args.L}`),
     scanBackward: (inputs, states, gy, args) =>
       time('selective scan bwd', { updates: args.b * args.groups * args.d * args.n * args.L }, () => inner.scanBackward(inputs, states, gy, args)),
     unary: (op, x) => time(`${op}`, { bytes: 2 * F32 * x.length }, () => inner.unary(op, x)),
@@ -83,7 +91,8 @@ export function profileKernels(inner: Kernels): { kernels: Kernels; rows(): Prof
     const list = rows();
     const kernelMs = list.reduce((s, r) => s + r.ms, 0);
     const total = wallMs !== undefined && wallMs > kernelMs ? wallMs : kernelMs;
-    const lines = [`${'kernel'.padEnd(30)} ${'calls'.padStart(7)} ${'total ms'.padStart(10)} ${'share'.padStart(6)}  throughput`];
+    const w = Math.max(30, ...list.map((r) => r.name.length));
+    const lines = [`${'kernel'.padEnd(w)} ${'calls'.padStart(7)} ${'total ms'.padStart(10)} ${'share'.padStart(6)}  throughput`];
     const rate = (r: ProfileRow): string => {
       if (r.ms <= 0) return '';
       if (r.flops) return `${(r.flops / r.ms / 1e6).toFixed(1)} GFLOP/s`;
@@ -92,12 +101,12 @@ export function profileKernels(inner: Kernels): { kernels: Kernels; rows(): Prof
       return '';
     };
     for (const r of list) {
-      lines.push(`${r.name.padEnd(30)} ${String(r.calls).padStart(7)} ${r.ms.toFixed(1).padStart(10)} ${((100 * r.ms) / total).toFixed(1).padStart(5)}%  ${rate(r)}`);
+      lines.push(`${r.name.padEnd(w)} ${String(r.calls).padStart(7)} ${r.ms.toFixed(1).padStart(10)} ${((100 * r.ms) / total).toFixed(1).padStart(5)}%  ${rate(r)}`);
     }
     if (wallMs !== undefined && wallMs > kernelMs) {
-      lines.push(`${'outside kernels (TypeScript, GC)'.padEnd(30)} ${''.padStart(7)} ${(wallMs - kernelMs).toFixed(1).padStart(10)} ${((100 * (wallMs - kernelMs)) / total).toFixed(1).padStart(5)}%`);
+      lines.push(`${'outside kernels (TypeScript, GC)'.padEnd(w)} ${''.padStart(7)} ${(wallMs - kernelMs).toFixed(1).padStart(10)} ${((100 * (wallMs - kernelMs)) / total).toFixed(1).padStart(5)}%`);
     }
-    lines.push(`${'total'.padEnd(30)} ${String(list.reduce((s, r) => s + r.calls, 0)).padStart(7)} ${total.toFixed(1).padStart(10)}`);
+    lines.push(`${'total'.padEnd(w)} ${String(list.reduce((s, r) => s + r.calls, 0)).padStart(7)} ${total.toFixed(1).padStart(10)}`);
     return lines.join('\n');
   };
   return { kernels: k, rows, table, reset: () => stats.clear() };

@@ -70,6 +70,8 @@ export interface NativeAddon {
   /** The dense copy of a strided view. Absent from addons built before it existed. */
   gather?(threads: number, src: Float32Array, shape: Float64Array, strides: Float64Array, offset: number): Float32Array;
   setPoisonOutputs(on: boolean): void;
+  /** Operations per second of a roofline micro-kernel run for about `ms` on `threads` threads: kind 0 = fp32 FMA peak (FLOP/s), 1 = the scan's bound (state updates/s). */
+  roofline?(threads: number, kind: 0 | 1, ms: number): number;
   /**
    * Frees the kernels' scratch buffers and, under glibc, returns free heap to the system
    * (malloc_trim). Absent from addons built before it existed.
