@@ -1,6 +1,6 @@
 /**
  * The one place that decides how a long computation hands the event loop back between two
- * network calls, chosen once at runtime:
+ * network calls, chosen once at runtime (yieldKind):
  *
  * - Node: `setTimeout(0)`. Not `setImmediate`: resumed from the poll phase, an immediate runs
  *   before the timers phase comes round again, so a due timer can miss a whole turn; a timeout
@@ -11,20 +11,37 @@
  *
  * Nothing is left scheduled afterwards, so it never keeps a Node process alive.
  */
-export const yieldToEventLoop: () => Promise<void> = pickYield();
+export type YieldKind = 'timeout' | 'message-channel';
 
-function pickYield(): () => Promise<void> {
-  const g = globalThis as { process?: { versions?: { node?: string } }; MessageChannel?: typeof MessageChannel };
+/** The kind this runtime gets: 'timeout' under Node or without MessageChannel, else 'message-channel'. */
+export function yieldKind(): YieldKind {
+  const g = globalThis as { process?: { versions?: { node?: string } }; MessageChannel?: unknown };
   const isNode = typeof g.process?.versions?.node === 'string';
-  if (!isNode && typeof g.MessageChannel === 'function') {
-    const channel = new g.MessageChannel();
+  return !isNode && typeof g.MessageChannel === 'function' ? 'message-channel' : 'timeout';
+}
+
+/** A yield of the given kind (exported so tests can exercise both under Node). */
+export function createYield(kind: YieldKind): () => Promise<void> {
+  if (kind === 'message-channel') {
+    const channel = new MessageChannel();
+    // Node's ports keep the process alive while referenced: hold it only while a yield waits
+    // (browsers have neither ref nor unref)
+    const port = channel.port1 as MessagePort & { ref?: () => void; unref?: () => void };
     const waiting: (() => void)[] = [];
-    channel.port1.onmessage = () => waiting.shift()?.();
+    port.onmessage = () => {
+      waiting.shift()?.();
+      if (waiting.length === 0) port.unref?.();
+    };
+    port.unref?.();
     return () =>
       new Promise<void>((resolve) => {
         waiting.push(resolve);
+        port.ref?.();
         channel.port2.postMessage(null);
       });
   }
   return () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 }
+
+/** Resolves on a later turn of the event loop, after pending timers, I/O and rendering had theirs. */
+export const yieldToEventLoop: () => Promise<void> = createYield(yieldKind());
