@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchOptions } from './harness.js';
+import type { Roofline } from './roofline.js';
 
 /** The repository root, from dist/bench/. */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -12,6 +13,8 @@ export const PYTHON = '/usr/bin/python3';
 /** Options of the model and train groups: `--no-reference` skips the slow PyTorch reference runs. */
 export interface ModelBenchOptions extends BenchOptions {
   reference?: boolean;
+  /** The machine's roofline measured at the start of the run, or why it was not. */
+  roofline?: Roofline | string;
 }
 
 /** The PyTorch reference program (bench/reference/diffmamba_ref.py, the authors' math). */
@@ -23,19 +26,22 @@ export interface CaseTiming {
   ms: number;
   /** Peak resident set of the process that ran the case, KB. */
   rss_kb: number;
+  /** Work of one run, counted by the kernel profiler (bench/work.ts countWork), when the child counts it. */
+  flops?: number;
+  updates?: number;
 }
 
-/** Runs `script --child <json>` in a fresh node and reads its last stdout line as JSON. */
-export function runChild(script: string, spec: unknown): CaseTiming | string {
+/** Runs `script --child <json>` in a fresh node (extra environment variables in `env`) and reads its last stdout line as JSON. */
+export function runChild<T extends CaseTiming = CaseTiming>(script: string, spec: unknown, env: Record<string, string> = {}): T | string {
   const r = spawnSync(process.execPath, [script, '--child', JSON.stringify(spec)], {
     encoding: 'utf8',
     maxBuffer: 1 << 24,
-    env: process.env,
+    env: { ...process.env, ...env },
   });
   if (r.status !== 0) return `child failed (${r.status ?? r.signal}): ${(r.stderr ?? '').slice(-1500)}`;
   const line = r.stdout.trim().split('\n').pop() ?? '';
   try {
-    return JSON.parse(line) as CaseTiming;
+    return JSON.parse(line) as T;
   } catch {
     return `child printed no result: ${line.slice(0, 200)}`;
   }

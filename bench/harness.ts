@@ -21,10 +21,16 @@ export interface BenchResult {
   ratio: number | null;
   /** How the PyTorch number was obtained, when it is not a plain measurement. */
   note?: string;
+  /** Model cases: the time the case's work takes at the machine's roofline (bench/roofline.ts), ms. */
+  roofline_ms?: number | null;
+  /** Model cases: roofline_ms / ms. */
+  efficiency?: number | null;
 }
 
 export interface BenchGroup {
   name: string;
+  /** Whether its rows carry roofline_ms and efficiency (printed as two more columns). */
+  roofline?: boolean;
   /** Lines describing the setup (backend, threads…), printed before the results. */
   describe(opts: BenchOptions): string[];
   run(opts: BenchOptions, report: (r: BenchResult) => void): Promise<void>;

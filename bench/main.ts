@@ -1,5 +1,6 @@
 /**
- * Benchmark entry: runs every group in `groups` (later groups append themselves there).
+ * Benchmark entry: measures the machine's roofline (bench/roofline.ts), then runs every group in
+ * `groups` (later groups append themselves there).
  *   node dist/bench/main.js [--json] [--no-torch] [--no-reference] [--only <substring>]
  * --no-reference skips the slow PyTorch reference model runs (model and train groups) but keeps
  * the engine group's PyTorch comparison.
@@ -9,6 +10,7 @@ import { engineGroup } from './engine.js';
 import { modelGroup } from './model.js';
 import { trainGroup } from './train.js';
 import type { ModelBenchOptions } from './child.js';
+import { describeRoofline, measureRoofline } from './roofline.js';
 
 const groups: BenchGroup[] = [engineGroup, modelGroup, trainGroup];
 
@@ -38,14 +40,24 @@ function fmt(x: number | null, digits = 2): string {
 }
 
 async function main(): Promise<void> {
-  const opts = parseArgs(process.argv.slice(2));
+  const opts: ModelBenchOptions = parseArgs(process.argv.slice(2));
+  // the machine's peak first, in the same run as the cases it is the yardstick of
+  const roof = measureRoofline();
+  opts.roofline = roof;
+  if (opts.json) console.log(JSON.stringify({ roofline: typeof roof === 'string' ? null : roof, ...(typeof roof === 'string' ? { reason: roof } : {}) }));
+  else {
+    console.log('== roofline ==');
+    for (const line of describeRoofline(roof)) console.log(line);
+  }
   for (const g of groups) {
+    const roofCols = g.roofline === true;
     if (!opts.json) {
       console.log(`== ${g.name} ==`);
       for (const line of g.describe(opts)) console.log(line);
       console.log(
         `${'benchmark'.padEnd(44)} ${'ms'.padStart(9)} ${'throughput'.padStart(11)} ${'unit'.padEnd(9)}` +
-          ` ${'torch ms'.padStart(9)} ${'ratio'.padStart(6)}`,
+          ` ${'torch ms'.padStart(9)} ${'ratio'.padStart(6)}` +
+          (roofCols ? ` ${'roofline ms'.padStart(11)} ${'efficiency'.padStart(10)}` : ''),
       );
     } else {
       console.log(JSON.stringify({ group: g.name, info: g.describe(opts) }));
@@ -58,7 +70,9 @@ async function main(): Promise<void> {
       }
       console.log(
         `${r.name.padEnd(44)} ${fmt(r.ms).padStart(9)} ${fmt(r.throughput).padStart(11)} ${r.unit.padEnd(9)}` +
-          ` ${fmt(r.torch_ms).padStart(9)} ${fmt(r.ratio).padStart(6)}${r.note ? ' *' : ''}`,
+          ` ${fmt(r.torch_ms).padStart(9)} ${fmt(r.ratio).padStart(6)}` +
+          (roofCols ? ` ${fmt(r.roofline_ms ?? null).padStart(11)} ${fmt(r.efficiency ?? null, 3).padStart(10)}` : '') +
+          `${r.note ? ' *' : ''}`,
       );
       if (r.note) notes.push(`* ${r.name}: ${r.note}`);
     });
