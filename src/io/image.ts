@@ -1,7 +1,9 @@
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, extname } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { extname } from 'node:path';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { OutputExistsError } from './output-exists.js';
+import { writeFileAtomic } from './atomic.js';
+import { limit, LIMITS } from './limits.js';
 
 /** The image file formats read and written here. */
 export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'tiff';
@@ -28,7 +30,11 @@ export interface ReadImage extends FloatImage {
 }
 
 export interface ReadImageOptions {
-  /** Largest width × height accepted before decoding (decompression bombs). Default 100 MP. */
+  /**
+   * Largest width × height accepted, checked on the header before decoding (decompression
+   * bombs; a restoration costs about 15 minutes per megapixel on a CPU). Default 40 MP, or
+   * DIFF_MAMBA_MAX_PIXELS (docs/limits.md).
+   */
   maxPixels?: number;
 }
 
@@ -47,7 +53,15 @@ export interface WriteImageOptions {
   dropAlpha?: boolean;
 }
 
-export const DEFAULT_MAX_PIXELS = 100_000_000;
+/** The default of ReadImageOptions.maxPixels when DIFF_MAMBA_MAX_PIXELS is not set. */
+export const DEFAULT_MAX_PIXELS = LIMITS.maxPixels.default;
+
+/** What sharp / libvips said, on one line, with a plainer word for libvips' 'Unknown error'. */
+function decoderMessage(e: unknown): string {
+  const m = (e instanceof Error ? e.message : String(e)).split(/\r?\n/).map((l) => l.trim()).filter(Boolean).join('; ');
+  if (!m || /^unknown error$/i.test(m)) return 'the data is damaged or truncated';
+  return m.length > 200 ? `${m.slice(0, 199)}…` : m;
+}
 
 /** Errors from reading or writing images; the message names the file. */
 export class ImageIOError extends Error {
@@ -72,7 +86,7 @@ export function formatFromPath(path: string): ImageFormat | null {
  * @example const img = await readImage('rain.png'); // img.data: CHW float32 in [0, 1]
  */
 export async function readImage(path: string, options: ReadImageOptions = {}): Promise<ReadImage> {
-  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const maxPixels = options.maxPixels ?? limit('maxPixels');
   if (!(maxPixels > 0)) throw new ImageIOError(path, `maxPixels must be positive, got ${maxPixels}`);
   let bytes: Buffer;
   try {
@@ -87,14 +101,15 @@ export async function readImage(path: string, options: ReadImageOptions = {}): P
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (e) {
-    throw new ImageIOError(path, `not a readable image (${(e as Error).message})`);
+    throw new ImageIOError(path, `not a readable image (${decoderMessage(e)})`);
   }
   const format = SHARP_FORMATS[meta.format ?? ''];
   if (!format) throw new ImageIOError(path, `unsupported image format '${meta.format}' (supported: PNG, JPEG, WebP, TIFF)`);
   const { width, height } = meta;
   if (!width || !height) throw new ImageIOError(path, 'image has no size');
   if (width * height > maxPixels) {
-    throw new ImageIOError(path, `image is ${width}x${height} = ${width * height} pixels, over the limit of ${maxPixels} (raise maxPixels to read it)`);
+    const mp = (n: number) => (n >= 100_000 ? `${(n / 1e6).toFixed(1)} megapixels` : `${n} pixels`);
+    throw new ImageIOError(path, `image is ${width}×${height} (${mp(width * height)}), over the limit of ${mp(maxPixels)} (--max-pixels, maxPixels or DIFF_MAMBA_MAX_PIXELS raise it; docs/limits.md)`);
   }
   if (meta.depth !== 'uchar' && meta.depth !== 'ushort') {
     throw new ImageIOError(path, `unsupported sample format '${meta.depth}' (8- and 16-bit unsigned only)`);
@@ -113,7 +128,7 @@ export async function readImage(path: string, options: ReadImageOptions = {}): P
       .raw({ depth: is16 ? 'ushort' : 'uchar' })
       .toBuffer({ resolveWithObject: true });
   } catch (e) {
-    throw new ImageIOError(path, `cannot decode ${format.toUpperCase()} data (${(e as Error).message})`);
+    throw new ImageIOError(path, `cannot decode the ${format.toUpperCase()} data (${decoderMessage(e)})`);
   }
   const src = is16 ? new Uint16Array(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength / 2) : raw.data;
   const oc = raw.info.channels;
@@ -193,15 +208,14 @@ export async function writeImage(
     else p = p.webp({ quality, lossless: options.lossless ?? false, exact: true }); // exact: keep colours under transparent pixels
     encoded = await p.toBuffer();
   } catch (e) {
-    throw new ImageIOError(path, `cannot encode ${format.toUpperCase()} (${(e as Error).message})`);
+    throw new ImageIOError(path, `cannot encode ${format.toUpperCase()} (${decoderMessage(e)})`);
   }
   try {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, encoded, { flag: options.overwrite ? 'w' : 'wx' });
+    // through a temporary file and a rename: a kill mid-write never leaves half an image
+    writeFileAtomic(path, encoded, { overwrite: !!options.overwrite });
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new OutputExistsError([path]);
-    throw new ImageIOError(path, `cannot write file (${code ?? (e as Error).message})`);
+    if (e instanceof OutputExistsError) throw e;
+    throw new ImageIOError(path, `cannot write file (${(e as { code?: string }).code ?? (e as Error).message})`);
   }
 }
 

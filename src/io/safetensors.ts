@@ -1,4 +1,5 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { FIXED_LIMITS, limit, showName, showValue } from './limits.js';
 
 /** The dtypes we read; every one is converted to float32 on load. */
 export type SafetensorsDtype = 'F32' | 'F64' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'U16' | 'U32' | 'U64' | 'BOOL';
@@ -61,7 +62,7 @@ export function parseSafetensors(buf: Uint8Array, where = 'safetensors'): { tens
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(8, 8 + headerLen)));
   } catch (e) {
-    throw new SafetensorsError(where, `header is not valid UTF-8 JSON (${(e as Error).message})`);
+    throw new SafetensorsError(where, `header is not valid UTF-8 JSON (${showName((e as Error).message, 160)})`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new SafetensorsError(where, 'header is not a JSON object');
   const dataStart = 8 + headerLen;
@@ -77,24 +78,31 @@ export function parseSafetensors(buf: Uint8Array, where = 'safetensors'): { tens
   }
   const entries: Entry[] = [];
   let metadata: Record<string, string> = {};
-  for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
-    if (name === '__metadata__') {
+  const maxValues = limit('maxCheckpointValues');
+  let values = 0;
+  const names = Object.keys(header as Record<string, unknown>);
+  if (names.length > FIXED_LIMITS.checkpointTensors + 1) throw new SafetensorsError(where, `header lists ${names.length} tensors, more than the limit of ${FIXED_LIMITS.checkpointTensors}`);
+  for (const [rawName, raw] of Object.entries(header as Record<string, unknown>)) {
+    if (rawName === '__metadata__') {
       metadata = checkMetadata(raw, where);
       continue;
     }
+    const name = showName(rawName);
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new SafetensorsError(where, `tensor '${name}' has a header entry that is not an object`);
     const info = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     const dtype = info.dtype;
-    if (!isSafetensorsDtype(dtype)) throw new SafetensorsError(where, `tensor '${name}' has unsupported dtype ${JSON.stringify(dtype)} (supported: ${Object.keys(ITEM_SIZE).join(', ')})`);
+    if (!isSafetensorsDtype(dtype)) throw new SafetensorsError(where, `tensor '${name}' has unsupported dtype ${typeof dtype === 'string' ? JSON.stringify(showName(dtype, 40)) : showValue(dtype)} (supported: ${Object.keys(ITEM_SIZE).join(', ')})`);
     const shape = info.shape;
-    if (!Array.isArray(shape) || !shape.every((s) => Number.isSafeInteger(s) && s >= 0)) throw new SafetensorsError(where, `tensor '${name}' has an invalid shape ${JSON.stringify(shape)}`);
+    if (!Array.isArray(shape) || shape.length > FIXED_LIMITS.tensorDims || !shape.every((s) => Number.isSafeInteger(s) && s >= 0)) throw new SafetensorsError(where, `tensor '${name}' has an invalid shape ${showValue(shape, { maxItems: 8 })}${Array.isArray(shape) && shape.length > FIXED_LIMITS.tensorDims ? ` (more than ${FIXED_LIMITS.tensorDims} dimensions)` : ''}`);
     const offs = info.data_offsets;
-    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((o) => Number.isSafeInteger(o) && o >= 0)) throw new SafetensorsError(where, `tensor '${name}' has invalid data_offsets ${JSON.stringify(offs)}`);
+    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((o) => Number.isSafeInteger(o) && o >= 0)) throw new SafetensorsError(where, `tensor '${name}' has invalid data_offsets ${showValue(offs)}`);
     const [begin, end] = offs as number[];
     const count = (shape as number[]).reduce((a, b) => a * b, 1);
     if (end < begin || end > dataLen) throw new SafetensorsError(where, `tensor '${name}' data [${begin}, ${end}) lies outside the ${dataLen}-byte data section`);
-    if (end - begin !== count * ITEM_SIZE[dtype]) throw new SafetensorsError(where, `tensor '${name}' has ${end - begin} bytes but shape ${JSON.stringify(shape)} of ${dtype} needs ${count * ITEM_SIZE[dtype]}`);
-    entries.push({ name, dtype, shape: shape as number[], count, begin, end });
+    if (!Number.isSafeInteger(count) || end - begin !== count * ITEM_SIZE[dtype]) throw new SafetensorsError(where, `tensor '${name}' has ${end - begin} bytes but shape ${JSON.stringify(shape)} of ${dtype} needs ${count * ITEM_SIZE[dtype]}`);
+    values += count;
+    if (values > maxValues) throw new SafetensorsError(where, `the tensors hold more than ${maxValues} values, the limit (DIFF_MAMBA_MAX_CHECKPOINT_VALUES; docs/limits.md)`);
+    entries.push({ name: rawName, dtype, shape: shape as number[], count, begin, end });
   }
 
   // Like the reference implementation: the byte ranges, sorted, must tile the data section exactly.
@@ -104,9 +112,9 @@ export function parseSafetensors(buf: Uint8Array, where = 'safetensors'): { tens
     const e = sorted[i];
     if (e.begin < covered) {
       const prev = sorted[i - 1];
-      throw new SafetensorsError(where, `tensor '${e.name}' data [${e.begin}, ${e.end}) overlaps tensor '${prev.name}' data [${prev.begin}, ${prev.end})`);
+      throw new SafetensorsError(where, `tensor '${showName(e.name)}' data [${e.begin}, ${e.end}) overlaps tensor '${showName(prev.name)}' data [${prev.begin}, ${prev.end})`);
     }
-    if (e.begin > covered) throw new SafetensorsError(where, `data section has a gap of unreferenced bytes [${covered}, ${e.begin}) before tensor '${e.name}'`);
+    if (e.begin > covered) throw new SafetensorsError(where, `data section has a gap of unreferenced bytes [${covered}, ${e.begin}) before tensor '${showName(e.name)}'`);
     covered = e.end;
   }
   if (covered !== dataLen) throw new SafetensorsError(where, `data section is ${dataLen} bytes but the tensors cover only ${covered} (trailing bytes [${covered}, ${dataLen}))`);
@@ -123,7 +131,7 @@ function checkMetadata(raw: unknown, where: string): Record<string, string> {
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new SafetensorsError(where, '__metadata__ is not a JSON object');
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
-    if (typeof v !== 'string') throw new SafetensorsError(where, `__metadata__ value for '${k}' is ${JSON.stringify(v)}, not a string`);
+    if (typeof v !== 'string') throw new SafetensorsError(where, `__metadata__ value for '${showName(k)}' is ${showValue(v)}, not a string`);
     out[k] = v;
   }
   return out;
@@ -133,9 +141,12 @@ function checkMetadata(raw: unknown, where: string): Record<string, string> {
 export function readSafetensors(path: string): { tensors: Map<string, StoredTensor>; metadata: Record<string, string> } {
   let fd: number;
   try {
+    if (!statSync(path).isFile()) throw new SafetensorsError(path, 'is not a file');
     fd = openSync(path, 'r');
   } catch (e) {
-    throw new SafetensorsError(path, `cannot read file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    if (e instanceof SafetensorsError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new SafetensorsError(path, `cannot read file (${code ?? (e as Error).message})`);
   }
   try {
     const size = fstatSync(fd).size;

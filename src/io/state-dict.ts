@@ -1,7 +1,8 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { readSafetensors, type StoredTensor } from './safetensors.js';
 import { isStoredTensor, loadPth } from './pth/load.js';
 import { PTH_METADATA_KEY } from './pth/save.js';
+import { showName, showValue } from './limits.js';
 
 /** Checkpoint loading by content, for the authors' .pth files and our .safetensors. */
 
@@ -35,8 +36,11 @@ export type CheckpointFormat = 'pth' | 'safetensors' | 'legacy-pth' | 'unknown';
 export function detectCheckpointFormat(path: string): CheckpointFormat {
   let fd: number;
   try {
+    // a folder, a FIFO or a device is not a checkpoint (and opening a FIFO would wait forever)
+    if (!statSync(path).isFile()) throw new CheckpointError(path, 'is not a file');
     fd = openSync(path, 'r');
   } catch (e) {
+    if (e instanceof CheckpointError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new CheckpointError(path, code === 'ENOENT' ? 'no such checkpoint file' : `cannot read checkpoint (${code ?? (e as Error).message})`);
   }
@@ -80,8 +84,8 @@ function asStateDict(v: unknown, where: string, what: string): Map<string, Store
   if (!(v instanceof Map)) throw new CheckpointError(where, `${what} is ${describe(v)}, not a state dict`);
   const out: [string, StoredTensor][] = [];
   for (const [k, t] of v) {
-    if (typeof k !== 'string') throw new CheckpointError(where, `${what} has a non-string key ${String(k)}`);
-    if (!isStoredTensor(t)) throw new CheckpointError(where, `${what} entry '${k}' is ${describe(t)}, not a tensor`);
+    if (typeof k !== 'string') throw new CheckpointError(where, `${what} has a non-string key ${showValue(k)}`);
+    if (!isStoredTensor(t)) throw new CheckpointError(where, `${what} entry '${showName(k)}' is ${describe(t)}, not a tensor`);
     out.push([k, t]);
   }
   return stripModule(out);
@@ -94,6 +98,12 @@ function pthMetadata(root: Map<unknown, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of m) if (typeof k === 'string' && typeof v === 'string') out[k] = v;
   return out;
+}
+
+/** The top-level keys for a message: quoted, the first ten. */
+function listKeys(keys: string[]): string {
+  if (keys.length === 0) return '(none)';
+  return keys.slice(0, 10).map((k) => `'${showName(k, 40)}'`).join(', ') + (keys.length > 10 ? ` and ${keys.length - 10} more` : '');
 }
 
 function isBareStateDict(v: Map<unknown, unknown>): boolean {
@@ -127,7 +137,7 @@ export function loadStateDict(path: string, options: LoadStateDictOptions = {}):
   const bare = isBareStateDict(root);
   if (options.key !== undefined) {
     if (!root.has(options.key)) {
-      throw new CheckpointError(path, `key '${options.key}' not found; ${bare ? 'the checkpoint is a bare state dict with no top-level keys to choose from' : `available keys: ${availableKeys.map((k) => `'${k}'`).join(', ') || '(none)'}`}`);
+      throw new CheckpointError(path, `key '${showName(options.key)}' not found; ${bare ? 'the checkpoint is a bare state dict with no top-level keys to choose from' : `available keys: ${listKeys(availableKeys)}`}`);
     }
     return { tensors: asStateDict(root.get(options.key), path, `key '${options.key}'`), metadata: pthMetadata(root), sourceKey: options.key, availableKeys, format };
   }
@@ -135,5 +145,5 @@ export function loadStateDict(path: string, options: LoadStateDictOptions = {}):
     if (root.has(key)) return { tensors: asStateDict(root.get(key), path, `key '${key}'`), metadata: pthMetadata(root), sourceKey: key, availableKeys, format };
   }
   if (bare) return { tensors: asStateDict(root, path, 'the state dict'), metadata: {}, availableKeys: [], format };
-  throw new CheckpointError(path, `no state dict found: the checkpoint has neither 'params_ema' nor 'params' and is not a dict of tensors; pass a key (available keys: ${availableKeys.map((k) => `'${k}'`).join(', ') || '(none)'})`);
+  throw new CheckpointError(path, `no state dict found: the checkpoint has neither 'params_ema' nor 'params' and is not a dict of tensors; pass a key (available keys: ${listKeys(availableKeys)})`);
 }

@@ -1,12 +1,89 @@
-import { existsSync, renameSync, writeFileSync, unlinkSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { OutputExistsError } from '../io/output-exists.js';
-import { dirname } from 'node:path';
+import { showName } from '../io/limits.js';
 import { loadStateDict } from '../io/state-dict.js';
 import { serializeSafetensors } from '../io/safetensors.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import { basicsrCheckpoint, serializePth } from '../io/pth/save.js';
 import type { LoadReport } from '../nn/module.js';
 import { DFT } from './dft.js';
-import { ConfigError, DEFAULT_DFT_CONFIG, pickDFTConfig, resolveDFTConfig, type DFTConfig } from './config.js';
+import { ConfigError, DEFAULT_DFT_CONFIG, dftParameterCount, pickDFTConfig, resolveDFTConfig, type DFTConfig } from './config.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+/** Weights or network outputs that are NaN, infinite or blown up; the message names the checkpoint. */
+export class NonFiniteError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NonFiniteError';
+  }
+}
+
+
+/** Where weights count as exploded: trained DFT weights stay within a few tens. */
+export const EXPLODED_WEIGHT = 1e4;
+/** Where a network output counts as exploded: the DFT predicts unit-variance noise. */
+export const EXPLODED_OUTPUT = 1e4;
+
+/** The first tensors holding NaN/Inf values or values beyond `bound` in magnitude, with the largest magnitude seen. */
+export function findBadValues(tensors: Iterable<[string, { data: Float32Array }]>, bound = Infinity): { nonFinite: { key: string; count: number }[]; exploded: { key: string; max: number }[] } {
+  const nonFinite: { key: string; count: number }[] = [];
+  const exploded: { key: string; max: number }[] = [];
+  for (const [key, t] of tensors) {
+    const d = t.data;
+    let bad = 0;
+    let max = 0;
+    for (let i = 0; i < d.length; i++) {
+      const v = d[i];
+      if (v !== v || v === Infinity || v === -Infinity) bad++;
+      else if (v > max) max = v;
+      else if (-v > max) max = -v;
+    }
+    if (bad) nonFinite.push({ key, count: bad });
+    else if (max > bound) exploded.push({ key, max });
+  }
+  return { nonFinite, exploded };
+}
+
+/** One line about bad weights, or null when there are none. */
+export function describeBadValues(bad: ReturnType<typeof findBadValues>): string | null {
+  const parts: string[] = [];
+  if (bad.nonFinite.length) {
+    const n = bad.nonFinite.reduce((a, b) => a + b.count, 0);
+    parts.push(`${n} NaN/infinite value${n > 1 ? 's' : ''} in ${bad.nonFinite.length} tensor${bad.nonFinite.length > 1 ? 's' : ''} (${bad.nonFinite.slice(0, 3).map((b) => showName(b.key, 60)).join(', ')}${bad.nonFinite.length > 3 ? ', …' : ''})`);
+  }
+  if (bad.exploded.length) {
+    const worst = bad.exploded.reduce((a, b) => (b.max > a.max ? b : a));
+    parts.push(`values up to ${worst.max.toExponential(2)} in ${bad.exploded.length} tensor${bad.exploded.length > 1 ? 's' : ''} (largest in ${showName(worst.key, 60)})`);
+  }
+  return parts.length ? parts.join('; ') : null;
+}
+
+/**
+ * Makes `model.forward` check what it returns: a NaN, an infinity or a value beyond
+ * EXPLODED_OUTPUT stops the work at the first network call, naming `where` (the checkpoint),
+ * instead of a whole restoration ending in a NaN error or a garbage image.
+ */
+export function guardOutputs(model: DFT, where: string): void {
+  const forward = model.forward.bind(model);
+  model.forward = (inp: Tensor, t: Float32Array | number[]): Tensor => {
+    const out = forward(inp, t);
+    const d = out.data;
+    let max = 0;
+    let bad = false;
+    for (let i = 0; i < d.length; i++) {
+      const v = d[i] < 0 ? -d[i] : d[i];
+      if (!(v <= EXPLODED_OUTPUT)) {
+        max = v;
+        bad = true;
+        break;
+      }
+    }
+    if (bad) {
+      throw new NonFiniteError(`${where}: the network's output is ${Number.isNaN(max) ? 'NaN' : max === Infinity ? 'infinite' : `${max.toExponential(2)}, far beyond the noise it predicts`} : the checkpoint's weights are broken (diff-mamba info ${where} checks them)`);
+    }
+    return out;
+  };
+}
 
 type Shapes = ReadonlyMap<string, { shape: readonly number[] }>;
 
@@ -70,6 +147,11 @@ export interface LoadModelOptions {
   strict?: boolean;
   /** Use this network configuration instead of the file's metadata or the inferred one. */
   config?: Partial<DFTConfig>;
+  /**
+   * Check every network call's output (default true): NaN, infinite or exploded values
+   * (beyond EXPLODED_OUTPUT) throw a NonFiniteError naming the checkpoint.
+   */
+  checkOutputs?: boolean;
 }
 
 export interface SaveModelOptions {
@@ -86,34 +168,38 @@ export interface SaveModelOptions {
  */
 export function loadModel(path: string, opts: LoadModelOptions = {}): LoadedModel {
   const sd = loadStateDict(path, { key: opts.key });
-  let config: DFTConfig;
-  if (opts.config) config = resolveDFTConfig(opts.config as Record<string, unknown>, `${path} (given config)`);
-  else if (sd.metadata.config) {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(sd.metadata.config);
-    } catch {
-      throw new ConfigError(`${path}: the metadata 'config' is not valid JSON`);
-    }
-    config = resolveDFTConfig(pickDFTConfig(raw as Record<string, unknown>), `${path} metadata config`);
-  } else config = inferDFTConfig(sd.tensors, path);
+  const strict = opts.strict ?? true;
+  const config = opts.config ? resolveDFTConfig(opts.config as Record<string, unknown>, `${path} (given config)`) : checkpointConfig(sd, path);
+  // before anything is allocated: a strict load needs every parameter, so a file holding less
+  // than half the values its config describes (empty tensors claiming dim 3000) is refused
+  // here; a few missing keys are left to the load's report, which names them
+  const needed = dftParameterCount(config);
+  let held = 0;
+  for (const t of sd.tensors.values()) held += t.data.length;
+  if (strict && held < needed / 2) {
+    throw new ConfigError(`${path}: the checkpoint holds ${held.toLocaleString('en-US')} values but its network (dim ${config.dim}, blocks [${config.num_blocks.join(', ')}]) has ${needed.toLocaleString('en-US')} parameters: it is incomplete or its shapes are damaged`);
+  }
+  const bad = describeBadValues(findBadValues(sd.tensors));
+  if (bad) throw new NonFiniteError(`${path}: the weights hold ${bad}; refusing to restore with them (diff-mamba info ${path} lists them)`);
   const model = new DFT(config);
-  const report = model.loadStateDict(sd.tensors, opts.strict ?? true);
+  const report = model.loadStateDict(sd.tensors, strict);
+  if (opts.checkOutputs ?? true) guardOutputs(model, path);
   return { model, config, report, sourceKey: sd.sourceKey, metadata: sd.metadata, dispose: () => model.dispose() };
 }
 
-/** Writes bytes to `path` through a temporary file and a rename, so a crash never leaves half a file. */
-export function writeFileAtomic(path: string, bytes: Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
+/** The network configuration of a loaded state dict: its metadata's, else inferred from the shapes. */
+export function checkpointConfig(sd: { metadata: Record<string, string>; tensors: Shapes }, path: string): DFTConfig {
+  if (!sd.metadata.config) return inferDFTConfig(sd.tensors, path);
+  let raw: unknown;
   try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  } catch (e) {
-    if (existsSync(tmp)) unlinkSync(tmp);
-    throw e;
+    raw = JSON.parse(sd.metadata.config);
+  } catch {
+    throw new ConfigError(`${path}: the metadata 'config' is not valid JSON (the file is damaged)`);
   }
+  return resolveDFTConfig(pickDFTConfig(raw as Record<string, unknown>), `${path} metadata config`);
 }
+
+export { writeFileAtomic, removeStaleTempFiles } from '../io/atomic.js';
 
 /**
  * Saves the weights under the official key names (loadable by

@@ -1,4 +1,5 @@
 import type { LayerNormType } from '../nn/index.js';
+import { limit, showValue } from '../io/limits.js';
 
 /** The authors' `network_g` section (type DFT). `heads` and `ffn_factor` are accepted and unused, as in their code. */
 export interface DFTConfig {
@@ -39,6 +40,8 @@ const KNOWN = new Set([...Object.keys(DEFAULT_DFT_CONFIG), 'type', 'heads', 'ffn
 
 /** Keeps only network_g keys (metadata may carry extras such as num_params). */
 export function pickDFTConfig(raw: Record<string, unknown>): Record<string, unknown> {
+  // anything but a mapping goes through as it is, for resolveDFTConfig to refuse with its source's name
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
   return Object.fromEntries(Object.entries(raw).filter(([k]) => KNOWN.has(k)));
 }
 
@@ -49,37 +52,95 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * Bounds of a network configuration, checked before anything is allocated. Far beyond any
+ * model a CPU can train or run (the authors': dim 48, blocks [4, 6, 6, 8], d_state 32), they
+ * stop a damaged or hostile config from asking for terabytes; the parameter count has its own
+ * limit (DIFF_MAMBA_MAX_PARAMETERS, docs/limits.md).
+ */
+export const CONFIG_BOUNDS = {
+  channels: 64,
+  dim: 1024,
+  blocks: 64,
+  dState: 256,
+  ffnExpansionFactor: 16,
+} as const;
+
+/**
+ * The number of parameters a DFT of this configuration has (what `new DFT(cfg).parameterCount()`
+ * gives), computed without building it.
+ */
+export function dftParameterCount(cfg: DFTConfig): number {
+  const K = 4;
+  const ln = (c: number) => (cfg.LayerNorm_type === 'WithBias' ? 2 * c : c);
+  const ss2d = (dm: number) => {
+    const di = 2 * dm;
+    const r = Math.ceil(dm / 16);
+    const n = cfg.d_state;
+    return K * (r + 2 * n) * di + K * di * r + K * di + K * di * n + K * di + dm * 2 * di + di * 9 + di + 2 * di + di * dm;
+  };
+  const ffn = (c: number) => {
+    const h = Math.trunc(c * cfg.ffn_expansion_factor);
+    return c * 2 * h + 2 * h + 2 * h * 9 + 2 * h + h * c + c;
+  };
+  const dtb = (c: number) => 2 * ln(c) + ss2d(c) + ffn(c);
+  const level = (c: number, n: number) => n * dtb(c);
+  const d = cfg.dim;
+  const b = cfg.bias ? 1 : 0;
+  const [n1, n2, n3, n4] = cfg.num_blocks;
+  let total = cfg.inp_channels * d * 9;
+  total += level(d, n1) + level(2 * d, n2) + level(4 * d, n3) + level(8 * d, n4);
+  total += 9 * (d * (d / 2) + 2 * d * d + 4 * d * 2 * d); // down1_2, down2_3, down3_4
+  total += 9 * (8 * d * 16 * d + 4 * d * 8 * d + 2 * d * 4 * d); // up4_3, up3_2, up2_1
+  total += 8 * d * 4 * d + b * 4 * d + 4 * d * 2 * d + b * 2 * d; // reduce_chan_level3, reduce_chan_level2
+  total += level(4 * d, n3) + level(2 * d, n2) + level(2 * d, n1); // decoder levels
+  if (cfg.dual_pixel_task) total += d * 2 * d + b * 2 * d;
+  total += 2 * d * cfg.out_channels * 9 + b * cfg.out_channels;
+  return total;
+}
+
 /** Fills defaults and validates a `network_g`-like object; `where` names its source in errors. */
 export function resolveDFTConfig(raw: Record<string, unknown> = {}, where = 'network_g'): DFTConfig {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(`${where}: the network configuration must be a mapping of keys, got ${showValue(raw)}`);
   const unknown = Object.keys(raw).filter((k) => !KNOWN.has(k));
-  if (unknown.length) throw new ConfigError(`${where}: unknown keys ${unknown.join(', ')} (known: ${[...KNOWN].join(', ')})`);
-  if (raw.type !== undefined && raw.type !== 'DFT') throw new ConfigError(`${where}.type: only 'DFT' is supported, got ${JSON.stringify(raw.type)}`);
+  if (unknown.length) throw new ConfigError(`${where}: unknown keys ${unknown.slice(0, 5).map((k) => showValue(k)).join(', ')}${unknown.length > 5 ? ', …' : ''} (known: ${[...KNOWN].join(', ')})`);
+  if (raw.type !== undefined && raw.type !== 'DFT') throw new ConfigError(`${where}.type: only 'DFT' is supported, got ${showValue(raw.type)}`);
   const cfg = { ...DEFAULT_DFT_CONFIG, ...raw } as DFTConfig & { type?: string };
   delete cfg.type;
   delete cfg.heads;
   delete cfg.ffn_factor;
-  const posInt = (k: keyof DFTConfig) => {
+  const posInt = (k: keyof DFTConfig, max: number) => {
     const v = cfg[k];
-    if (!Number.isInteger(v) || (v as number) < 1) throw new ConfigError(`${where}.${k} must be a positive integer, got ${JSON.stringify(v)}`);
+    if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > max) throw new ConfigError(`${where}.${k} must be an integer from 1 to ${max}, got ${showValue(v)}`);
   };
-  posInt('inp_channels');
-  posInt('out_channels');
-  posInt('dim');
-  posInt('d_state');
-  if (!Array.isArray(cfg.num_blocks) || cfg.num_blocks.length !== 4 || !cfg.num_blocks.every((n) => Number.isInteger(n) && n >= 1)) {
-    throw new ConfigError(`${where}.num_blocks must be four positive integers, got ${JSON.stringify(cfg.num_blocks)}`);
+  posInt('inp_channels', CONFIG_BOUNDS.channels);
+  posInt('out_channels', CONFIG_BOUNDS.channels);
+  posInt('dim', CONFIG_BOUNDS.dim);
+  posInt('d_state', CONFIG_BOUNDS.dState);
+  if (cfg.dim % 2 !== 0) throw new ConfigError(`${where}.dim must be even (the first down-sampling halves the channels), got ${cfg.dim}`);
+  if (!Array.isArray(cfg.num_blocks) || cfg.num_blocks.length !== 4 || !cfg.num_blocks.every((n) => Number.isInteger(n) && n >= 1 && n <= CONFIG_BOUNDS.blocks)) {
+    throw new ConfigError(`${where}.num_blocks must be four integers from 1 to ${CONFIG_BOUNDS.blocks}, got ${showValue(cfg.num_blocks)}`);
   }
-  if (typeof cfg.ffn_expansion_factor !== 'number' || !(cfg.ffn_expansion_factor > 0)) {
-    throw new ConfigError(`${where}.ffn_expansion_factor must be a positive number, got ${JSON.stringify(cfg.ffn_expansion_factor)}`);
+  const f = cfg.ffn_expansion_factor;
+  if (typeof f !== 'number' || !(f > 0) || !(f <= CONFIG_BOUNDS.ffnExpansionFactor)) {
+    throw new ConfigError(`${where}.ffn_expansion_factor must be a number in (0, ${CONFIG_BOUNDS.ffnExpansionFactor}], got ${showValue(f)}`);
+  }
+  if (Math.trunc(cfg.dim * f) < 1) {
+    throw new ConfigError(`${where}.ffn_expansion_factor ${f} leaves the feed-forward layers of dim ${cfg.dim} no hidden channels (dim × factor must be at least 1)`);
   }
   if (cfg.LayerNorm_type !== 'WithBias' && cfg.LayerNorm_type !== 'BiasFree') {
-    throw new ConfigError(`${where}.LayerNorm_type must be 'WithBias' or 'BiasFree', got ${JSON.stringify(cfg.LayerNorm_type)}`);
+    throw new ConfigError(`${where}.LayerNorm_type must be 'WithBias' or 'BiasFree', got ${showValue(cfg.LayerNorm_type)}`);
   }
   if (typeof cfg.bias !== 'boolean') throw new ConfigError(`${where}.bias must be true or false`);
   if (typeof cfg.dual_pixel_task !== 'boolean') throw new ConfigError(`${where}.dual_pixel_task must be true or false`);
   if (typeof cfg.residual_from_input !== 'boolean') throw new ConfigError(`${where}.residual_from_input must be true or false`);
   if (!cfg.dual_pixel_task && cfg.inp_channels < cfg.out_channels) {
     throw new ConfigError(`${where}: inp_channels (${cfg.inp_channels}) must include the ${cfg.out_channels} x_t channels added back to the output`);
+  }
+  const params = dftParameterCount(cfg);
+  const maxParams = limit('maxParameters');
+  if (params > maxParams) {
+    throw new ConfigError(`${where}: this network would have ${params.toLocaleString('en-US')} parameters (${(params * 4 / 2 ** 30).toFixed(1)} GiB), over the limit of ${maxParams.toLocaleString('en-US')} (DIFF_MAMBA_MAX_PARAMETERS; docs/limits.md)`);
   }
   return cfg;
 }

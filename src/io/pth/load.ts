@@ -1,6 +1,7 @@
 import { ITEM_SIZE, decodeLittleEndian, type SafetensorsDtype, type StoredTensor } from '../safetensors.js';
 import { CONTAINER_GLOBALS, PickleError, PickleGlobal, unpickle, type GlobalImpl } from './pickle.js';
 import { ZipReader } from './zip.js';
+import { FIXED_LIMITS, limit, showName, showValue } from '../limits.js';
 
 /**
  * Loads torch.save archives (torch >= 1.6 zip format): `<top>/data.pkl` is a pickle whose
@@ -55,17 +56,31 @@ function isStorage(v: unknown): v is PthStorage {
 }
 
 function intArg(v: unknown, what: string, fail: (m: string) => never): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) fail(`${what} is ${String(v)}, not a non-negative integer`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) fail(`${what} is ${showValue(v)}, not a non-negative integer`);
   return v as number;
 }
 
 function intTuple(v: unknown, what: string, fail: (m: string) => never): number[] {
   if (!Array.isArray(v)) fail(`${what} is not a tuple`);
+  if ((v as unknown[]).length > FIXED_LIMITS.tensorDims) fail(`${what} has ${(v as unknown[]).length} dimensions, more than the limit of ${FIXED_LIMITS.tensorDims}`);
   return (v as unknown[]).map((x, i) => intArg(x, `${what}[${i}]`, fail));
 }
 
-/** torch._utils._rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata]). */
-export function rebuildTensor(storage: unknown, offsetArg: unknown, sizeArg: unknown, strideArg: unknown, where: string): StoredTensor {
+/** What the tensors rebuilt so far have decoded, to bound the views of one archive. */
+export interface ViewBudget {
+  /** Values decoded into tensors so far. */
+  values: number;
+  /** Elements of the storages loaded so far. */
+  storageValues: number;
+}
+
+/**
+ * torch._utils._rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata]).
+ * All views together hold at most four times the values of the archive's storages plus a
+ * million (expanded views, tied weights, two keys over one storage): a stride-0 view of 2^28
+ * values over a few hundred would otherwise allocate a gigabyte.
+ */
+export function rebuildTensor(storage: unknown, offsetArg: unknown, sizeArg: unknown, strideArg: unknown, where: string, budget?: ViewBudget): StoredTensor {
   const fail = (m: string): never => {
     throw new PthError(where, `cannot rebuild a tensor: ${m}`);
   };
@@ -75,6 +90,9 @@ export function rebuildTensor(storage: unknown, offsetArg: unknown, sizeArg: unk
   const stride = intTuple(strideArg, 'stride', fail);
   if (shape.length !== stride.length) fail(`size ${JSON.stringify(shape)} and stride ${JSON.stringify(stride)} differ in length`);
   const count = shape.reduce((a, b) => a * b, 1);
+  const key = showName(storage.key);
+  if (!Number.isSafeInteger(count)) fail(`size ${JSON.stringify(shape)} has more elements than can be counted`);
+  const own = budget ?? { values: 0, storageValues: storage.numel };
   const dtype = storage.dtype;
   const item = ITEM_SIZE[dtype];
   let data: Float32Array;
@@ -83,7 +101,13 @@ export function rebuildTensor(storage: unknown, offsetArg: unknown, sizeArg: unk
   } else {
     let last = offset;
     for (let d = 0; d < shape.length; d++) last += (shape[d] - 1) * stride[d];
-    if (last >= storage.numel) fail(`storage '${storage.key}' has ${storage.numel} elements but the view (offset ${offset}, size ${JSON.stringify(shape)}, stride ${JSON.stringify(stride)}) reaches element ${last}`);
+    if (last >= storage.numel) fail(`storage '${key}' has ${storage.numel} elements but the view (offset ${offset}, size ${JSON.stringify(shape)}, stride ${JSON.stringify(stride)}) reaches element ${last}`);
+    // expanded (stride-0) views repeat their data: bounded so that a few hundred stored values cannot become gigabytes
+    const allowed = 4 * own.storageValues + 1_000_000;
+    if (own.values + count > allowed) {
+      fail(`the view of size ${JSON.stringify(shape)} over storage '${key}' (${storage.numel} values) would bring the tensors to ${own.values + count} values, more than four times their storages' ${own.storageValues} and a million; refusing views that repeat the same data`);
+    }
+    own.values += count;
     let contiguous = true;
     for (let d = shape.length - 1, expect = 1; d >= 0; d--) {
       if (shape[d] !== 1 && stride[d] !== expect) contiguous = false;
@@ -129,6 +153,7 @@ interface ArchiveContext {
   prefix: string;
   bigEndian: boolean;
   storages: Map<string, PthStorage>;
+  budget: ViewBudget;
 }
 
 function torchGlobals(ctx: ArchiveContext): Map<string, GlobalImpl> {
@@ -137,7 +162,7 @@ function torchGlobals(ctx: ArchiveContext): Map<string, GlobalImpl> {
   const rebuildV2: GlobalImpl = {
     call: (a) => {
       if (a.length < 4) throw new PthError(where, `_rebuild_tensor_v2 got ${a.length} arguments, expected at least 4`);
-      return rebuildTensor(a[0], a[1], a[2], a[3], where);
+      return rebuildTensor(a[0], a[1], a[2], a[3], where, ctx.budget);
     },
   };
   g.set('torch._utils._rebuild_tensor_v2', rebuildV2);
@@ -175,20 +200,29 @@ function persistentLoad(ctx: ArchiveContext, pid: unknown): PthStorage {
   const fail = (m: string): never => {
     throw new PthError(ctx.where, m);
   };
-  if (!Array.isArray(pid) || pid[0] !== 'storage' || pid.length < 5) return fail(`unsupported persistent id ${describePid(pid)} (expected ('storage', type, key, location, numel))`);
+  if (!Array.isArray(pid) || pid[0] !== 'storage' || pid.length < 5) return fail(`unsupported persistent id ${showValue(pid)} (expected ('storage', type, key, location, numel))`);
   const [, type, key, location, numel] = pid as unknown[];
-  if (!(type instanceof PickleGlobal)) return fail(`persistent id names storage type ${describePid(type)}, not a torch storage class`);
+  if (!(type instanceof PickleGlobal)) return fail(`persistent id names storage type ${showValue(type)}, not a torch storage class`);
   const dtype = STORAGE_DTYPES[type.name];
   if (!dtype) return fail(`storage type '${type.qualifiedName}' is not supported`);
-  if (typeof key !== 'string') return fail(`storage key ${describePid(key)} is not a string`);
-  const n = intArg(numel, `storage '${key}' element count`, fail);
+  if (typeof key !== 'string') return fail(`storage key ${showValue(key)} is not a string`);
+  const shown = showName(key);
+  const n = intArg(numel, `storage '${shown}' element count`, fail);
   const cached = ctx.storages.get(key);
   if (cached) return cached;
   const entryName = `${ctx.prefix}data/${key}`;
-  if (!ctx.zip.has(entryName)) fail(`the pickle references storage '${key}' but the archive has no entry '${entryName}' (incomplete archive)`);
-  let bytes = ctx.zip.read(entryName);
+  if (!ctx.zip.has(entryName)) fail(`the pickle references storage '${shown}' but the archive has no entry '${showName(entryName)}' (incomplete archive)`);
   const item = ITEM_SIZE[dtype];
-  if (bytes.length < n * item) fail(`storage '${key}' should hold ${n} ${dtype} elements (${n * item} bytes) but its entry has ${bytes.length} bytes`);
+  const maxValues = limit('maxCheckpointValues');
+  if (ctx.budget.storageValues + n > maxValues) {
+    fail(`storage '${shown}' (${n} ${dtype} values) would bring the checkpoint over the limit of ${maxValues} values (DIFF_MAMBA_MAX_CHECKPOINT_VALUES; docs/limits.md)`);
+  }
+  const entry = ctx.zip.entry(entryName)!;
+  if (entry.uncompressedSize < n * item) fail(`storage '${shown}' should hold ${n} ${dtype} elements (${n * item} bytes) but its entry has ${entry.uncompressedSize} bytes`);
+  // the storage's own size is all its entry may inflate to
+  let bytes = ctx.zip.read(entry, { maxBytes: n * item, what: `storage '${shown}' of ${n} ${dtype} values` });
+  if (bytes.length < n * item) fail(`storage '${shown}' should hold ${n} ${dtype} elements (${n * item} bytes) but its entry has ${bytes.length} bytes`);
+  ctx.budget.storageValues += n;
   if (ctx.bigEndian && item > 1) bytes = swapBytes(bytes, item);
   const storage: PthStorage = { kind: 'storage', dtype, key, location: typeof location === 'string' ? location : String(location), numel: n, bytes };
   ctx.storages.set(key, storage);
@@ -201,23 +235,14 @@ function swapBytes(src: Uint8Array, item: number): Uint8Array {
   return out;
 }
 
-function describePid(v: unknown): string {
-  if (v instanceof PickleGlobal) return `'${v.qualifiedName}'`;
-  try {
-    return JSON.stringify(v, (_k, x) => (x instanceof PickleGlobal ? x.qualifiedName : typeof x === 'bigint' ? String(x) : x)) ?? String(v);
-  } catch {
-    return String(v);
-  }
-}
-
 /** Finds `<top>/data.pkl`; the top folder is the archive's name at save time, not always 'archive'. */
 function findPickle(zip: ZipReader, where: string): string {
   const names = zip.entries.map((e) => e.name);
   const candidates = names.filter((n) => n === 'data.pkl' || (n.endsWith('/data.pkl') && n.indexOf('/') === n.length - '/data.pkl'.length));
   if (candidates.length === 1) return candidates[0].slice(0, -'data.pkl'.length);
-  if (candidates.length > 1) throw new PthError(where, `the archive holds several pickles (${candidates.join(', ')}); expected one '<top>/data.pkl'`);
+  if (candidates.length > 1) throw new PthError(where, `the archive holds several pickles (${candidates.slice(0, 3).map((n) => showName(n)).join(', ')}${candidates.length > 3 ? ', …' : ''}); expected one '<top>/data.pkl'`);
   if (names.some((n) => n.endsWith('/constants.pkl') || n.includes('/code/'))) throw new PthError(where, 'this is a TorchScript archive (torch.jit.save), not a torch.save checkpoint; save the state_dict with torch.save instead');
-  throw new PthError(where, `the zip archive has no '<top>/data.pkl' entry, so it is not a torch.save checkpoint (entries: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''})`);
+  throw new PthError(where, `the zip archive has no '<top>/data.pkl' entry, so it is not a torch.save checkpoint (entries: ${names.slice(0, 5).map((n) => showName(n, 40)).join(', ')}${names.length > 5 ? ', …' : ''})`);
 }
 
 /** Unpickles a torch.save zip archive already opened; tensors become StoredTensor, dicts Maps, lists arrays, tuples frozen arrays. */
@@ -226,12 +251,13 @@ export function loadPthFromZip(zip: ZipReader, where: string): unknown {
   let bigEndian = false;
   const orderName = `${prefix}byteorder`;
   if (zip.has(orderName)) {
-    const order = new TextDecoder().decode(zip.read(orderName)).trim();
+    const order = new TextDecoder().decode(zip.read(orderName, { maxBytes: 64, what: 'the byte order' })).trim();
     if (order === 'big') bigEndian = true;
-    else if (order !== 'little') throw new PthError(where, `unknown byteorder '${order}' in '${orderName}'`);
+    else if (order !== 'little') throw new PthError(where, `unknown byteorder '${showName(order, 20)}' in '${showName(orderName)}'`);
   }
-  const ctx: ArchiveContext = { where, zip, prefix, bigEndian, storages: new Map() };
-  return unpickle(zip.read(`${prefix}data.pkl`), {
+  const ctx: ArchiveContext = { where, zip, prefix, bigEndian, storages: new Map(), budget: { values: 0, storageValues: 0 } };
+  const maxPickle = limit('maxPickleBytes');
+  return unpickle(zip.read(`${prefix}data.pkl`, { maxBytes: maxPickle, what: 'a pickle of tensors (DIFF_MAMBA_MAX_PICKLE_BYTES; docs/limits.md)' }), {
     where,
     globals: torchGlobals(ctx),
     persistentLoad: (pid) => persistentLoad(ctx, pid),

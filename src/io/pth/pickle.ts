@@ -1,3 +1,5 @@
+import { FIXED_LIMITS, showName } from '../limits.js';
+
 /**
  * A restricted pickle reader. Python's pickle is a small stack machine whose GLOBAL and
  * REDUCE opcodes can import and call anything, which is how a malicious checkpoint runs
@@ -69,7 +71,7 @@ function describeOp(op: number): string {
 }
 
 function refusalMessage(where: string, qualified: string): string {
-  return `refusing to load ${where}: pickle references the global '${qualified}', which is not a tensor or a plain container; loading it would run code`;
+  return `refusing to load ${where}: pickle references the global '${showName(qualified)}', which is not a tensor or a plain container; loading it would run code`;
 }
 
 /** Makes a Python tuple: a frozen array. */
@@ -96,6 +98,10 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions): unknown {
   const stack: unknown[] = [];
   const marks: number[] = [];
   const memo = new Map<number, unknown>();
+  const memoize = (idx: number, v: unknown): void => {
+    if (memo.size >= FIXED_LIMITS.pickleMemoEntries && !memo.has(idx)) fail(`more than ${FIXED_LIMITS.pickleMemoEntries} memo entries (corrupt or hostile pickle)`);
+    memo.set(idx, v);
+  };
   let pos = 0;
   let opStart = 0;
   let op = 0;
@@ -154,10 +160,13 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions): unknown {
     return new PickleGlobal(module, name, impl);
   };
   const readLong = (n: number): number | bigint => {
+    // torch writes at most 8 bytes; a long one would only cost time (and BigInt arithmetic on it more)
+    if (n > FIXED_LIMITS.pickleLongBytes) fail(`an integer of ${n} bytes exceeds the limit of ${FIXED_LIMITS.pickleLongBytes} bytes (corrupt or hostile pickle)`);
     const p = need(n);
     if (n === 0) return 0;
-    let v = 0n;
-    for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(data[p + i]);
+    let hex = '';
+    for (let i = n - 1; i >= 0; i--) hex += data[p + i].toString(16).padStart(2, '0');
+    let v = BigInt(`0x${hex}`);
     if (data[p + n - 1] & 0x80) v -= 1n << BigInt(8 * n);
     return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
   };
@@ -168,7 +177,8 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions): unknown {
   };
   const appendItems = (list: unknown, items: unknown[]): void => {
     if (!Array.isArray(list) || Object.isFrozen(list)) fail(`cannot append to a ${typeName(list)}`);
-    (list as unknown[]).push(...items);
+    // one at a time: spreading a million items would overflow the call stack
+    for (const it of items) (list as unknown[]).push(it);
   };
   const argsOf = (v: unknown): readonly unknown[] => {
     if (!Array.isArray(v)) fail(`arguments are a ${typeName(v)}, not a tuple (corrupt pickle)`);
@@ -211,13 +221,13 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions): unknown {
         break;
       }
       case 0x71: // BINPUT
-        memo.set(data[need(1)], top());
+        memoize(data[need(1)], top());
         break;
       case 0x72: // LONG_BINPUT
-        memo.set(view.getUint32(need(4), true), top());
+        memoize(view.getUint32(need(4), true), top());
         break;
       case 0x94: // MEMOIZE
-        memo.set(memo.size, top());
+        memoize(memo.size, top());
         break;
       case 0x68: // BINGET
       case 0x6a: {

@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import * as zlib from 'node:zlib';
+import { FIXED_LIMITS, limit, showName } from '../limits.js';
 
 /**
  * A minimal, read-only ZIP reader: enough for torch.save archives (stored entries, data
@@ -92,6 +93,8 @@ function u64(b: Uint8Array, o: number, where: string, what: string): number {
 export class ZipReader {
   readonly entries: ZipEntry[];
   private readonly byName = new Map<string, ZipEntry>();
+  /** Bytes inflated from deflated entries so far (bounded by the maxInflatedBytes limit). */
+  private inflated = 0;
 
   private constructor(
     readonly where: string,
@@ -194,6 +197,7 @@ export class ZipReader {
       const end = p + 46 + nameLen + extraLen + commentLen;
       if (end > cd.length) this.fail(`central directory entry ${i} runs past the end of the central directory (corrupt central directory)`);
       const name = new TextDecoder().decode(cd.subarray(p + 46, p + 46 + nameLen));
+      const shown = showName(name);
       // ZIP64 extended information: only the fields saturated in the fixed header are present, in this order.
       const extra = cd.subarray(p + 46 + nameLen, p + 46 + nameLen + extraLen);
       for (let q = 0; q + 4 <= extra.length; ) {
@@ -203,8 +207,8 @@ export class ZipReader {
         if (id === 0x0001) {
           let r = q + 4;
           const take = (what: string): number => {
-            if (r + 8 > q + 4 + len) this.fail(`entry '${name}' has a short ZIP64 extra field (corrupt central directory)`);
-            const v = u64(extra, r, this.where, `entry '${name}' ${what}`);
+            if (r + 8 > q + 4 + len) this.fail(`entry '${shown}' has a short ZIP64 extra field (corrupt central directory)`);
+            const v = u64(extra, r, this.where, `entry '${shown}' ${what}`);
             r += 8;
             return v;
           };
@@ -214,39 +218,52 @@ export class ZipReader {
         }
         q += 4 + len;
       }
-      if (localHeaderOffset + 30 > cdOffset) this.fail(`entry '${name}' claims local header offset ${localHeaderOffset}, past the start of the central directory (corrupt central directory)`);
+      if (localHeaderOffset + 30 > cdOffset) this.fail(`entry '${shown}' claims local header offset ${localHeaderOffset}, past the start of the central directory (corrupt central directory)`);
       entries.push({ name, method, flags, crc32: crc, compressedSize, uncompressedSize, localHeaderOffset });
       p = end;
     }
     return entries;
   }
 
-  /** The uncompressed bytes of an entry, checked against its CRC-32. */
-  read(nameOrEntry: string | ZipEntry): Uint8Array {
+  /**
+   * The uncompressed bytes of an entry, checked against its CRC-32. An entry is only read
+   * when the size it claims is at most `maxBytes` (default 1 MiB: what the caller can need;
+   * a storage passes its own size), and deflated data never inflates past that claim nor,
+   * over the whole archive, past the maxInflatedBytes limit.
+   */
+  read(nameOrEntry: string | ZipEntry, opts: { maxBytes?: number; what?: string } = {}): Uint8Array {
     const e = typeof nameOrEntry === 'string' ? this.byName.get(nameOrEntry) : nameOrEntry;
-    if (!e) this.fail(`the archive has no entry '${nameOrEntry as string}'`);
-    if (e.flags & 1) this.fail(`entry '${e.name}' is encrypted, which is not supported`);
+    if (!e) this.fail(`the archive has no entry '${showName(nameOrEntry as string)}'`);
+    const name = showName(e.name);
+    const maxBytes = opts.maxBytes ?? FIXED_LIMITS.zipSmallEntryBytes;
+    if (e.uncompressedSize > maxBytes) this.fail(`entry '${name}' claims ${e.uncompressedSize} bytes, more than the ${maxBytes} bytes ${opts.what ?? 'such an entry'} can need (corrupt or hostile archive)`);
+    if (e.flags & 1) this.fail(`entry '${name}' is encrypted, which is not supported`);
     const head = this.source.read(e.localHeaderOffset, 30);
-    if (head.length < 30 || u32(head, 0) !== SIG_LOCAL) this.fail(`entry '${e.name}' has no local header at offset ${e.localHeaderOffset} (corrupt archive)`);
+    if (head.length < 30 || u32(head, 0) !== SIG_LOCAL) this.fail(`entry '${name}' has no local header at offset ${e.localHeaderOffset} (corrupt archive)`);
     const dataStart = e.localHeaderOffset + 30 + u16(head, 26) + u16(head, 28);
-    if (dataStart + e.compressedSize > this.source.size) this.fail(`entry '${e.name}' data [${dataStart}, ${dataStart + e.compressedSize}) runs past the end of the ${this.source.size}-byte file (truncated)`);
+    if (dataStart + e.compressedSize > this.source.size) this.fail(`entry '${name}' data [${dataStart}, ${dataStart + e.compressedSize}) runs past the end of the ${this.source.size}-byte file (truncated)`);
     const raw = this.source.read(dataStart, e.compressedSize);
     let data: Uint8Array;
     if (e.method === 0) {
-      if (e.compressedSize !== e.uncompressedSize) this.fail(`stored entry '${e.name}' has compressed size ${e.compressedSize} but size ${e.uncompressedSize} (corrupt archive)`);
+      if (e.compressedSize !== e.uncompressedSize) this.fail(`stored entry '${name}' has compressed size ${e.compressedSize} but size ${e.uncompressedSize} (corrupt archive)`);
       data = raw;
     } else if (e.method === 8) {
+      const maxInflated = limit('maxInflatedBytes');
+      if (this.inflated + e.uncompressedSize > maxInflated) {
+        this.fail(`entry '${name}' would inflate the archive's compressed entries past ${maxInflated} bytes (DIFF_MAMBA_MAX_INFLATED_BYTES; torch.save does not compress, docs/limits.md)`);
+      }
+      this.inflated += e.uncompressedSize;
       try {
         data = zlib.inflateRawSync(raw, { maxOutputLength: Math.max(1, e.uncompressedSize) });
       } catch (err) {
-        this.fail(`entry '${e.name}' does not inflate (${(err as Error).message}); the archive is corrupt`);
+        this.fail(`entry '${name}' does not inflate (${(err as Error).message}); the archive is corrupt`);
       }
-      if (data.length !== e.uncompressedSize) this.fail(`entry '${e.name}' inflates to ${data.length} bytes, expected ${e.uncompressedSize} (corrupt archive)`);
+      if (data.length !== e.uncompressedSize) this.fail(`entry '${name}' inflates to ${data.length} bytes, expected ${e.uncompressedSize} (corrupt archive)`);
     } else {
-      this.fail(`entry '${e.name}' uses compression method ${e.method}; only stored (0) and deflate (8) are supported`);
+      this.fail(`entry '${name}' uses compression method ${e.method}; only stored (0) and deflate (8) are supported`);
     }
     const actual = crc32(data);
-    if (actual !== e.crc32) this.fail(`entry '${e.name}' fails its CRC check (stored ${hex(e.crc32)}, computed ${hex(actual)}): the archive is corrupt`);
+    if (actual !== e.crc32) this.fail(`entry '${name}' fails its CRC check (stored ${hex(e.crc32)}, computed ${hex(actual)}): the archive is corrupt`);
     return data;
   }
 }
