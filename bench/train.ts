@@ -2,7 +2,9 @@
  * The train group: one coarse step (forward + backward of the coarse L1 loss + AdamW) and one
  * fine step (4 unrolled DDIM network calls with gradients, MS-SSIM + L1, backward, AdamW) at
  * batch 4, 64×64, for the default model and a small one (dim 16, blocks [1,1,1,1]); each case
- * in its own child process (own peak RSS). With PyTorch, the reference's steps in the same run.
+ * in its own child process (own peak RSS), which also counts one step's work (forward, backward
+ * and the backward's recomputations) under the kernel profiler for the roofline columns. With
+ * PyTorch, the reference's steps in the same run.
  *   node dist/bench/main.js --only step [--no-reference]
  */
 import { fileURLToPath } from 'node:url';
@@ -17,6 +19,8 @@ import type { BenchGroup, BenchOptions, BenchResult } from './harness.js';
 import {
   isMain, mb, memAvailableKb, referenceSkipped, runChild, runTorchCase, type CaseTiming, type ModelBenchOptions,
 } from './child.js';
+import { countWork, type Work } from './work.js';
+import { describeWork, efficiencyTarget, rooflineFields } from './roofline.js';
 
 type Mode = 'coarse' | 'fine';
 
@@ -38,6 +42,8 @@ interface TrainCase extends StepSpec {
   refNeedKb: number;
   /** Memory our step needs, KB, when it is large (skipped below it). */
   oursNeedKb?: number;
+  /** Efficiency target to print (issue 16). */
+  efficiency?: number;
 }
 
 const BATCH = 4;
@@ -45,8 +51,8 @@ const SIZE = 64;
 const GB = 1024 * 1024;
 
 const CASES: TrainCase[] = [
-  { model: 'small', mode: 'coarse', dim: 16, blocks: [1, 1, 1, 1], batch: BATCH, size: SIZE, warmup: 1, runs: 3, reference: { batch: BATCH }, refNeedKb: 8 * GB },
-  { model: 'small', mode: 'fine', dim: 16, blocks: [1, 1, 1, 1], batch: BATCH, size: SIZE, warmup: 1, runs: 3, reference: { batch: BATCH }, refNeedKb: 20 * GB }, // measured: 19.6 GB peak
+  { model: 'small', mode: 'coarse', dim: 16, blocks: [1, 1, 1, 1], batch: BATCH, size: SIZE, warmup: 1, runs: 3, reference: { batch: BATCH }, refNeedKb: 8 * GB, efficiency: 0.3 },
+  { model: 'small', mode: 'fine', dim: 16, blocks: [1, 1, 1, 1], batch: BATCH, size: SIZE, warmup: 1, runs: 3, reference: { batch: BATCH }, refNeedKb: 20 * GB, efficiency: 0.3 }, // measured: 19.6 GB peak
   // the reference's default-model coarse step takes ~81 s and ~18 GB at batch 1: timed at batch 1, ×4
   { model: 'default', mode: 'coarse', dim: 48, blocks: [4, 6, 6, 8], batch: BATCH, size: SIZE, warmup: 1, runs: 1, reference: { batch: 1 }, refNeedKb: 20 * GB },
   {
@@ -85,21 +91,26 @@ function child(spec: StepSpec): void {
     loss.backward();
     opt.step();
   };
-  for (let i = 0; i < spec.warmup; i++) step();
+  // the first step (a warm-up one, or the first timed one when there is no warm-up: the
+  // profiler adds one performance.now() pair per kernel call) is counted
+  let work: Work | null = null;
   const times: number[] = [];
-  for (let i = 0; i < spec.runs; i++) {
+  for (let i = 0; i < spec.warmup + spec.runs; i++) {
     const t0 = performance.now();
-    step();
-    times.push(performance.now() - t0);
+    if (work === null) work = countWork(step).work;
+    else step();
+    if (i >= spec.warmup) times.push(performance.now() - t0);
   }
   times.sort((a, b) => a - b);
-  console.log(JSON.stringify({ ms: times[times.length >> 1], rss_kb: process.resourceUsage().maxRSS } satisfies CaseTiming));
+  const w = work ?? { flops: 0, updates: 0 };
+  console.log(JSON.stringify({ ms: times[times.length >> 1], rss_kb: process.resourceUsage().maxRSS, flops: w.flops, updates: w.updates } satisfies CaseTiming));
 }
 
 const label = (c: TrainCase) => `${c.mode} step ${c.model} b${c.batch} ${c.size}x${c.size}`;
 
 export const trainGroup: BenchGroup = {
   name: 'train',
+  roofline: true,
   describe(opts: BenchOptions) {
     const k = kernels();
     const ref = referenceSkipped(opts as ModelBenchOptions);
@@ -108,7 +119,8 @@ export const trainGroup: BenchGroup = {
       'models: default (dim 48, [4,6,6,8]) and small (dim 16, [1,1,1,1]); coarse = L1 on ε; fine = 4 unrolled DDIM calls, 0.84·(1−MS-SSIM) + 0.16·L1',
       `PyTorch reference (diffmamba_ref coarse_loss / fine_loss + torch.optim.AdamW, same thread count): ${ref ?? 'timed in the same run'}`,
       'the default model\'s reference coarse step is timed at BATCH 1 (~81 s, ~18 GB) and compared as 4 × that time; its fine step (~70 GB) is not timed',
-      'peak RSS: each case in its own process; targets: steps ≥ 20× faster than the reference; peak ≤ 4 GB for the default model at batch 4, 64²',
+      'peak RSS: each case in its own process; targets: steps ≥ 20× faster than the reference; peak ≤ 4 GB for the default model at batch 4, 64²; small coarse and fine steps efficiency ≥ 0.3',
+      'work of a step: what its kernels are asked to do (forward, backward, and the forward work the fused ops recompute in the backward), counted under the profiler over one step',
     ];
   },
   async run(opts: BenchOptions, report: (r: BenchResult) => void) {
@@ -128,7 +140,10 @@ export const trainGroup: BenchGroup = {
         process.stderr.write(`bench: ${name}: ${ours}\n`);
         continue;
       }
-      const notes = [`peak RSS ${mb(ours.rss_kb)}`, `median of ${c.runs} step(s) after ${c.warmup} warm-up`];
+      const work: Work = { flops: ours.flops ?? 0, updates: ours.updates ?? 0 };
+      const roof = rooflineFields(work, ours.ms, (opts as ModelBenchOptions).roofline);
+      const notes = [`peak RSS ${mb(ours.rss_kb)}`, `median of ${c.runs} step(s) after ${c.warmup} warm-up`, describeWork(work)];
+      if (c.efficiency !== undefined) notes.push(efficiencyTarget(roof.efficiency, c.efficiency));
       let torchMs: number | null = null;
       let torchRss: number | null = null;
       if ('skip' in c.reference) notes.push(`reference ${c.reference.skip}`);
@@ -160,6 +175,7 @@ export const trainGroup: BenchGroup = {
         torch_ms: torchMs,
         ratio: torchMs !== null ? torchMs / ours.ms : null,
         note: notes.join('; '),
+        ...roof,
         ...({ peak_rss_kb: ours.rss_kb, torch_peak_rss_kb: torchRss } as object),
       });
     }
