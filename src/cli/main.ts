@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// first: strips --profile from process.argv and sets DIFF_MAMBA_PROFILE before any kernel runs
+import './profile-flag.js';
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +17,7 @@ import { OutputExistsError } from '../io/output-exists.js';
 const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
 const program = new Command();
 program.name('diff-mamba').description('Diff-Mamba image restoration (deraining, denoising, deblurring) on the CPU').version(pkg.version);
+program.addHelpText('after', '\nAny command also takes --profile (anywhere on the line): time every kernel call and print a table\nper kernel on stderr at exit (--profile=shapes: per kernel shape; same as DIFF_MAMBA_PROFILE=1 / shapes).');
 registerRestore(program);
 registerTrain(program);
 registerEval(program);

@@ -1,0 +1,64 @@
+import { describe, it, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { fixturePath, repoRoot } from '../helpers/shared.js';
+import { takeProfileFlag } from '../../src/cli/profile-flag.js';
+
+const cli = join(repoRoot(), 'dist', 'src', 'cli', 'main.js');
+const tinyModel = fixturePath('dft_tiny_weights.safetensors');
+
+function run(args: string[], env: Record<string, string | undefined> = {}) {
+  const e = { ...process.env, ...env };
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete e[k];
+  return spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: e });
+}
+
+describe('--profile', () => {
+  let dir = '';
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'dm-profile-'));
+    const rgb = Buffer.alloc(40 * 32 * 3).map((_, i) => (i * 13) % 256);
+    await sharp(rgb, { raw: { width: 40, height: 32, channels: 3 } }).png().toFile(join(dir, 'a.png'));
+  });
+
+  it('restore --profile prints the per-kernel table on stderr at exit, wherever the flag stands', () => {
+    for (const args of [
+      ['restore', join(dir, 'a.png'), '--profile', '-o', join(dir, 'out1'), '--model', tinyModel],
+      ['--profile', 'restore', join(dir, 'a.png'), '-o', join(dir, 'out2'), '--model', tinyModel],
+    ]) {
+      const r = run(args, { DIFF_MAMBA_PROFILE: undefined });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stderr, /diff-mamba profile \((native|js) backend, \d+ threads?\):/);
+      assert.match(r.stderr, /^kernel +calls +total ms +share +throughput$/m);
+      assert.match(r.stderr, /^selective scan +\d+ /m);
+      assert.match(r.stderr, /^conv2d 3x3 +\d+ .* GFLOP\/s$/m);
+      assert.match(r.stderr, /^total +\d+ +[\d.]+$/m);
+      assert.doesNotMatch(r.stdout, /diff-mamba profile/);
+    }
+  });
+
+  it('--profile=shapes splits the table per kernel shape; no flag, no table', () => {
+    const r = run(['restore', join(dir, 'a.png'), '-o', join(dir, 'out3'), '--model', tinyModel, '--profile=shapes'], { DIFF_MAMBA_PROFILE: undefined });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /^selective scan b1 K4 d\d+ n\d+ L\d+ /m);
+    const plain = run(['restore', join(dir, 'a.png'), '-o', join(dir, 'out4'), '--model', tinyModel], { DIFF_MAMBA_PROFILE: undefined });
+    assert.equal(plain.status, 0, plain.stderr);
+    assert.doesNotMatch(plain.stderr, /diff-mamba profile/);
+  });
+
+  it('takeProfileFlag strips the flag before `--` only and keeps an explicit DIFF_MAMBA_PROFILE', () => {
+    const env: NodeJS.ProcessEnv = {};
+    assert.deepEqual(takeProfileFlag(['node', 'cli', 'info', '--profile', 'm.pth'], env), ['node', 'cli', 'info', 'm.pth']);
+    assert.equal(env.DIFF_MAMBA_PROFILE, '1');
+    const env2: NodeJS.ProcessEnv = { DIFF_MAMBA_PROFILE: 'shapes' };
+    assert.deepEqual(takeProfileFlag(['node', 'cli', '--profile', 'x', '--', '--profile'], env2), ['node', 'cli', 'x', '--', '--profile']);
+    assert.equal(env2.DIFF_MAMBA_PROFILE, 'shapes');
+    const env3: NodeJS.ProcessEnv = {};
+    assert.deepEqual(takeProfileFlag(['node', 'cli', 'x', '--', '--profile'], env3), ['node', 'cli', 'x', '--', '--profile']);
+    assert.equal(env3.DIFF_MAMBA_PROFILE, undefined);
+  });
+});
