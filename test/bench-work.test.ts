@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { countWork, dftForwardWork } from '../bench/work.js';
+import { measureRoofline, rooflineFields } from '../bench/roofline.js';
 import { kernels } from '../src/backend/index.js';
 import { DFT, loadModel, DEFAULT_DFT_CONFIG } from '../src/model/index.js';
 import { bundledModelPath } from '../src/restore/bundled.js';
@@ -66,5 +67,19 @@ describe('bench work counts (bench/work.ts)', () => {
     assert.ok(work.flops >= 2.5 * fwd.flops && work.flops <= 5 * fwd.flops, `${work.flops} vs forward ${fwd.flops}`);
     const after = kernels();
     for (const k of Object.keys(before) as (keyof typeof before)[]) assert.equal(after[k], before[k], `kernels().${String(k)} restored`);
+  });
+
+  it('roofline_ms = FLOPs / peak + updates / scan bound; no roofline, no columns', () => {
+    const roof = { threads: 2, ms: 300, flops_per_s: 400e9, flops_per_s_1t: 200e9, updates_per_s: 20e9, updates_per_s_1t: 10e9 };
+    const f = rooflineFields({ flops: 13.2e9, updates: 1.24e9 }, 200, roof);
+    assert.ok(Math.abs(f.roofline_ms! - (33 + 62)) < 1e-9);
+    assert.ok(Math.abs(f.efficiency! - 95 / 200) < 1e-12);
+    assert.deepEqual(rooflineFields({ flops: 1, updates: 2 }, 5, 'not measured: stale addon'), { flops: 1, updates: 2, roofline_ms: null, efficiency: null });
+    const m = measureRoofline();
+    if (typeof m === 'string') assert.match(m, /^not measured: /);
+    else {
+      assert.ok(m.flops_per_s > 1e9 && m.flops_per_s_1t > 1e9, JSON.stringify(m));
+      assert.ok(m.updates_per_s > 1e8 && m.updates_per_s_1t > 1e8, JSON.stringify(m));
+    }
   });
 });
