@@ -10,7 +10,7 @@ export { kernels, useBackend, nativeKernels, releaseNativeMemory, type NativeMem
 export type { Kernels } from './backend/kernels.js';
 
 export { Module, StateDictError, ModelDisposedError, Linear, Conv2d, LayerNorm, ChannelLayerNorm } from './nn/index.js';
-export { DFT, SS2D, DTB, FeedForward, timestepEmbedding, DEFAULT_DFT_CONFIG, resolveDFTConfig, loadModel, saveModel, inferDFTConfig } from './model/index.js';
+export { DFT, SS2D, DTB, FeedForward, timestepEmbedding, DEFAULT_DFT_CONFIG, resolveDFTConfig, loadModel, saveModel, inferDFTConfig, ConfigError } from './model/index.js';
 export type { DFTConfig, LoadedModel, LoadModelOptions, SaveModelOptions } from './model/index.js';
 export type { LoadReport } from './nn/index.js';
 
@@ -23,7 +23,7 @@ export { coarseLoss, fineLoss, msSsim, l1Loss } from './train/losses/index.js';
 export { Trainer } from './train/trainer.js';
 export type { TrainerHooks, IterationInfo, TrainResult } from './train/trainer.js';
 export { loadOptions, parseOptions, OptionsError } from './train/options.js';
-export type { TrainOptions } from './train/options.js';
+export type { TrainOptions, ParseOptionsOptions } from './train/options.js';
 
 export { restoreImage } from './restore/image.js';
 export { restorePlanar, resolveRestoreOptions, RESTORE_DEFAULTS, RestoreAbortedError } from './restore/restorer.js';
@@ -33,6 +33,7 @@ export type { Planar } from './io/planar.js';
 export { bundledModelPath, TASKS, type Task } from './restore/bundled.js';
 
 export { readImage, writeImage, toUint8HWC, ImageIOError } from './io/image.js';
+export { OutputExistsError } from './io/output-exists.js';
 export type { FloatImage, ReadImage, ReadImageOptions, WriteImageOptions, ImageFormat } from './io/image.js';
 export { readSafetensors, parseSafetensors, serializeSafetensors } from './io/safetensors.js';
 export { loadStateDict } from './io/state-dict.js';
