@@ -16,7 +16,8 @@ import { Tensor, noGrad } from '../src/tensor/tensor.js';
 import { bundledModelPath } from '../src/restore/bundled.js';
 import { restoreImage } from '../src/restore/image.js';
 import { RESTORE_DEFAULTS } from '../src/restore/restorer.js';
-import { tileStarts } from '../src/restore/tiles.js';
+import { NoiseSchedule } from '../src/diffusion/schedule.js';
+import { ddimTimesteps } from '../src/diffusion/timesteps.js';
 import type { FloatImage } from '../src/io/image.js';
 import type { BenchGroup, BenchOptions, BenchResult } from './harness.js';
 import { isMain, mb, referenceSkipped, runChild, runTorchCase, type CaseTiming, type ModelBenchOptions } from './child.js';
@@ -48,6 +49,10 @@ interface RestoreTiming extends CaseTiming {
   calls_ms: number;
   calls: number;
   shapes: { h: number; w: number; calls: number; forward_ms: number }[];
+  /** Tiles the restore ran (calls / network calls per tile). */
+  tiles: number;
+  /** Pixels the network ran over per image pixel (> 1: tile overlap recomputed). */
+  coverage: number;
 }
 
 interface ForwardCase extends ForwardSpec {
@@ -150,21 +155,18 @@ async function restoreChild(spec: RestoreSpec): Promise<void> {
     calls += e.calls;
     shapes.push({ ...e, forward_ms: f.ms });
   }
-  const out: RestoreTiming = { ms, rss_kb: process.resourceUsage().maxRSS, flops: work.flops, updates: work.updates, calls_ms: callsMs, calls, shapes };
+  // each tile takes the same number of network calls: DDIM's steps + 1
+  const perTile = ddimTimesteps(new NoiseSchedule().numTimesteps, RESTORE_DEFAULTS.steps).seq.length;
+  const pixels = shapes.reduce((a, e) => a + e.calls * e.h * e.w, 0) / perTile;
+  const out: RestoreTiming = {
+    ms, rss_kb: process.resourceUsage().maxRSS, flops: work.flops, updates: work.updates, calls_ms: callsMs, calls, shapes,
+    tiles: calls / perTile, coverage: pixels / n,
+  };
   console.log(JSON.stringify(out));
 }
 
 const forwardName = (c: ForwardSpec) => `forward ${c.size}x${c.size} (${c.model} model, batch 1)`;
 const restoreName = (c: RestoreSpec) => `restore ${c.size}x${c.size} (bundled model)`;
-
-/** How many pixels the default tiling runs the network over, per image pixel (tile overlap recomputes some). */
-function tileCoverage(size: number): { tiles: number; coverage: number } {
-  const H = Math.ceil(size / 8) * 8;
-  const th = Math.min(Math.max(8, Math.floor(RESTORE_DEFAULTS.tile / 8) * 8), H);
-  const starts = tileStarts(H, th, RESTORE_DEFAULTS.overlap);
-  const tiles = starts.length * starts.length;
-  return { tiles, coverage: (tiles * th * th) / (size * size) };
-}
 
 export const modelGroup: BenchGroup = {
   name: 'model',
@@ -256,12 +258,11 @@ export const modelGroup: BenchGroup = {
           const work: Work = { flops: ours.flops ?? 0, updates: ours.updates ?? 0 };
           const roof = rooflineFields(work, ours.ms, mopts.roofline);
           const over = ours.ms / ours.calls_ms;
-          const tc = tileCoverage(RESTORE.size);
           const shapes = ours.shapes.map((s) => `${s.calls} × ${s.h}x${s.w} at ${s.forward_ms.toFixed(0)} ms`).join(', ');
           const notes = [
             `calls_ms ${ours.calls_ms.toFixed(0)} (${shapes}; median of ${RESTORE.forwardRuns} forwards per shape)`,
             `restore / calls ${over.toFixed(2)}; target ≤ ${RESTORE_TARGET}: ${over <= RESTORE_TARGET ? 'met' : 'NOT met'}`,
-            `${tc.tiles} tiles cover ${tc.coverage.toFixed(2)}× the image's pixels (overlap recomputed; the work counts every tile)`,
+            `${ours.tiles} tiles cover ${ours.coverage.toFixed(2)}× the image's pixels (overlap recomputed; the work counts every tile)`,
             `peak RSS ${mb(ours.rss_kb)}`,
             'one run',
             describeWork(work),
@@ -275,7 +276,7 @@ export const modelGroup: BenchGroup = {
             ratio: null,
             note: notes.join('; '),
             ...roof,
-            ...({ calls_ms: ours.calls_ms, calls: ours.calls, restore_over_calls: over, tile_shapes: ours.shapes, tile_coverage: tc.coverage, peak_rss_kb: ours.rss_kb } as object),
+            ...({ calls_ms: ours.calls_ms, calls: ours.calls, restore_over_calls: over, tile_shapes: ours.shapes, tiles: ours.tiles, tile_coverage: ours.coverage, peak_rss_kb: ours.rss_kb } as object),
           });
         }
       }

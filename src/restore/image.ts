@@ -5,7 +5,7 @@ import { restorePlanar, type RestoreOptions } from './restorer.js';
 /**
  * Restores a decoded image of any size and layout: grey images go through the model as
  * three equal channels and come back grey; alpha and bit depth pass through untouched.
- * The defaults are the CLI's (RESTORE_DEFAULTS: 256-pixel tiles, overlap 32, 3 steps, η 0,
+ * The defaults are the CLI's (RESTORE_DEFAULTS: tiles of at most 384 pixels, overlap 24, 3 steps, η 0,
  * seed 0). The promise is pending before any heavy work starts; between network calls the
  * event loop runs, `signal` is checked and `onProgress` told. Rejects with
  * RestoreAbortedError when the signal aborts (also when it already had), RangeError for bad

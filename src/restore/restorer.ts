@@ -6,7 +6,7 @@ import { restoreWithDdimAsync } from '../diffusion/ddim.js';
 import { ddimTimesteps } from '../diffusion/timesteps.js';
 import { NoiseField } from './noise-field.js';
 import { crop, dihedral, padBottomRight, type Planar } from '../io/planar.js';
-import { rampWeights, tileStarts } from './tiles.js';
+import { rampWeights, tilePlan } from './tiles.js';
 import { yieldToEventLoop } from './yield.js';
 
 /**
@@ -17,8 +17,8 @@ export const RESTORE_DEFAULTS: Readonly<{ steps: number; eta: number; seed: numb
   steps: 3,
   eta: 0,
   seed: 0,
-  tile: 256,
-  overlap: 32,
+  tile: 384,
+  overlap: 24,
   ensemble: false,
 });
 
@@ -50,12 +50,13 @@ export interface RestoreOptions {
   /** Seed of x_T and of the η noise (an integer, default 0). */
   seed?: number;
   /**
-   * Tile side in pixels (default 256, as the CLI), rounded down to a multiple of 8 (at least 8).
+   * Largest tile side in pixels (default 384, as the CLI), rounded down to a multiple of 8 (at least 8);
+   * tiles are cut as small as covering the image allows and spread evenly (tilePlan).
    * 0 restores the whole image in one go: Node is then blocked for a whole network call over
    * the image and memory peaks far higher (~1.5 GB for 448×296).
    */
   tile?: number;
-  /** Pixels shared by neighbouring tiles, cross-faded (default 32; less than the tile). */
+  /** Least pixels shared by neighbouring tiles, cross-faded (default 24; less than the tile). */
   overlap?: number;
   /** Average the 8 flips/transposes of the image (×8 the time; default false). */
   ensemble?: boolean;
@@ -128,9 +129,9 @@ export async function restorePlanar(model: DFT, img: Planar, options: RestoreOpt
     const t = dihedral(img, m);
     const H = Math.ceil(t.height / 8) * 8;
     const W = Math.ceil(t.width / 8) * 8;
-    const th = opts.tile ? Math.min(tileSide(opts.tile), H) : H;
-    const tw = opts.tile ? Math.min(tileSide(opts.tile), W) : W;
-    return { mode: m, t, H, W, th, tw, ys: tileStarts(H, th, opts.overlap), xs: tileStarts(W, tw, opts.overlap), overlap: opts.overlap };
+    const py = opts.tile ? tilePlan(H, tileSide(opts.tile), opts.overlap) : { size: H, starts: [0] };
+    const px = opts.tile ? tilePlan(W, tileSide(opts.tile), opts.overlap) : { size: W, starts: [0] };
+    return { mode: m, t, H, W, th: py.size, tw: px.size, ys: py.starts, xs: px.starts, overlap: opts.overlap };
   });
   const callsPerTile = ddimTimesteps(opts.schedule.numTimesteps, opts.steps).seq.length;
   const tiles = plans.reduce((a, p) => a + p.ys.length * p.xs.length, 0);

@@ -1,11 +1,19 @@
-/** Start offsets of tiles of `size` covering [0, length) with at least `overlap` shared pixels; the last tile ends at the edge. */
-export function tileStarts(length: number, size: number, overlap: number): number[] {
-  if (size >= length) return [0];
-  const stride = Math.max(1, size - overlap);
-  const starts: number[] = [];
-  for (let s = 0; s + size < length; s += stride) starts.push(s);
-  starts.push(length - size);
-  return starts;
+/**
+ * The tiling of one axis of `length` (a multiple of 8) with tiles of at most `maxSize`
+ * pixels sharing at least `overlap`: the fewest tiles that can, each cut to the smallest
+ * multiple of 8 that still covers the axis, spread evenly. Fixed-size tiles stepped from one
+ * edge would leave a last tile mostly inside its neighbour (512 px in 256-px tiles: three
+ * tiles, 50 % recomputed); this one recomputes only the overlaps.
+ */
+export function tilePlan(length: number, maxSize: number, overlap: number): { size: number; starts: number[] } {
+  const cap = Math.max(8, Math.floor(maxSize / 8) * 8);
+  if (cap >= length) return { size: length, starts: [0] };
+  const fits = (n: number) => Math.ceil((length + (n - 1) * overlap) / n / 8) * 8;
+  let n = Math.max(2, Math.ceil((length - overlap) / Math.max(1, cap - overlap)));
+  while (fits(n) > cap) n++;
+  const size = Math.min(cap, Math.max(fits(n), overlap + 8));
+  const starts = Array.from({ length: n }, (_, i) => Math.round((i * (length - size)) / (n - 1)));
+  return { size, starts };
 }
 
 /**

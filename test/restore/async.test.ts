@@ -143,7 +143,7 @@ describe('asynchronous restoration', () => {
   });
 
   it('defaults equal the CLI: the restore command takes its flag defaults from RESTORE_DEFAULTS', () => {
-    assert.deepEqual({ ...RESTORE_DEFAULTS }, { steps: 3, eta: 0, seed: 0, tile: 256, overlap: 32, ensemble: false });
+    assert.deepEqual({ ...RESTORE_DEFAULTS }, { steps: 3, eta: 0, seed: 0, tile: 384, overlap: 24, ensemble: false });
     const program = new Command();
     registerRestore(program);
     const restore = program.commands.find((c) => c.name() === 'restore')!;
@@ -151,17 +151,17 @@ describe('asynchronous restoration', () => {
     for (const k of ['steps', 'eta', 'seed', 'tile', 'overlap'] as const) assert.equal(Number(flag(k)), RESTORE_DEFAULTS[k], k);
     assert.equal(flag('ensemble'), undefined);
     const r = resolveRestoreOptions();
-    assert.deepEqual([r.steps, r.eta, r.seed, r.tile, r.overlap, r.ensemble], [3, 0, 0, 256, 32, false]);
+    assert.deepEqual([r.steps, r.eta, r.seed, r.tile, r.overlap, r.ensemble], [3, 0, 0, 384, 24, false]);
   });
 
-  it('defaults equal the CLI: no options tile at 256 and give the CLI’s output, bit for bit', async () => {
+  it('defaults equal the CLI: no options tile at 384 and give the CLI’s output, bit for bit', async () => {
     const m = loadModel(tinyPath()).model;
-    const img = image(272, 24, 3);
+    const img = image(400, 24, 3);
     const plain = await restoreImage(m, img);
-    const explicit = await restoreImage(m, img, { tile: 256, overlap: 32, steps: 3, eta: 0, seed: 0, ensemble: false });
+    const explicit = await restoreImage(m, img, { tile: 384, overlap: 24, steps: 3, eta: 0, seed: 0, ensemble: false });
     const whole = await restoreImage(m, img, { tile: 0 });
     assert.deepEqual(plain.data, explicit.data);
-    assert.notDeepEqual(plain.data, whole.data, 'the default tiles a 272-pixel-wide image');
+    assert.notDeepEqual(plain.data, whole.data, 'the default tiles a 400-pixel-wide image');
     const dir = mkdtempSync(join(tmpdir(), 'dm-defaults-'));
     await writeImage(join(dir, 'in.png'), img);
     const cli = join(repoRoot(), 'dist', 'src', 'cli', 'main.js');

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { crop, dihedral, padBottomRight, reflectIndex } from '../../src/io/planar.js';
-import { rampWeights, tileStarts } from '../../src/restore/tiles.js';
+import { rampWeights, tilePlan } from '../../src/restore/tiles.js';
 import { NoiseField } from '../../src/restore/noise-field.js';
 
 const img = { data: Float32Array.from({ length: 2 * 3 * 5 }, (_, i) => i), channels: 2, height: 3, width: 5 };
@@ -29,8 +29,18 @@ describe('planar image helpers', () => {
   });
 
   it('tiles cover the image with the requested overlap and weights cross-fade', () => {
-    assert.deepEqual(tileStarts(100, 40, 10), [0, 30, 60]);
-    assert.deepEqual(tileStarts(32, 64, 8), [0]);
+    assert.deepEqual(tilePlan(32, 64, 8), { size: 32, starts: [0] });
+    // 512 px in tiles of at most 256 sharing 32: three tiles of 192 (not 256-px tiles at 0, 224, 256)
+    assert.deepEqual(tilePlan(512, 256, 32), { size: 192, starts: [0, 160, 320] });
+    for (const [len, max, ov] of [[104, 40, 10], [448, 384, 24], [4096, 384, 24], [40, 16, 8], [296, 256, 32], [1000, 1000, 0], [64, 24, 16]]) {
+      const { size, starts } = tilePlan(len, max, ov);
+      assert.ok(size % 8 === 0 && size <= Math.max(8, Math.floor(max / 8) * 8) && size <= len, `size ${size} for ${len}/${max}/${ov}`);
+      assert.equal(starts[0], 0);
+      assert.equal(starts.at(-1)! + size, len, 'the last tile ends at the edge');
+      for (let i = 1; i < starts.length; i++) assert.ok(starts[i - 1] + size - starts[i] >= ov, `tiles ${i - 1} and ${i} share at least ${ov} px`);
+      const cap = Math.max(8, Math.floor(max / 8) * 8);
+      if (starts.length > 1) assert.ok(cap + (starts.length - 2) * (cap - ov) < len, 'no fewer tiles could cover the axis');
+    }
     const w = rampWeights(16, 4, true, false);
     assert.ok(w[0] > 0 && w[0] < w[3] && w[4] === 1 && w[15] === 1);
   });
