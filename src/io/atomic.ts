@@ -1,5 +1,5 @@
-import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { OutputExistsError } from './output-exists.js';
 
 /** A file that could not be written (disk full, no permission, …); the message names it. */
@@ -7,6 +7,32 @@ export class FileWriteError extends Error {
   constructor(path: string, message: string, readonly code?: string) {
     super(`${path}: ${message}`);
     this.name = 'FileWriteError';
+  }
+}
+
+/**
+ * mkdir -p, one level at a time. Node's own recursive mkdirSync never returns under /proc
+ * and /sys (it retries ENOENT forever), so every folder here is made with a plain mkdir and
+ * any refusal is an error naming the folder.
+ */
+export function makeDirs(path: string): void {
+  const missing: string[] = [];
+  let p = resolve(path);
+  while (!existsSync(p)) {
+    missing.push(p);
+    const up = dirname(p);
+    if (up === p) break;
+    p = up;
+  }
+  if (existsSync(p) && !statSync(p).isDirectory()) throw new FileWriteError(path, `${p} is a file, not a folder`, 'ENOTDIR');
+  for (const dir of missing.reverse()) {
+    try {
+      mkdirSync(dir);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' && statSync(dir).isDirectory()) continue;
+      throw new FileWriteError(dir, `cannot create the folder (${code ?? (e as Error).message})`, code);
+    }
   }
 }
 
@@ -72,7 +98,7 @@ export function writeFileAtomic(path: string, bytes: Uint8Array, opts: { overwri
   const tmp = join(dir, `${basename(path)}.tmp-${process.pid}`);
   let fd: number | null = null;
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
     removeStaleTempFiles(dir);
     fd = openSync(tmp, 'w');
     for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, Math.min(bytes.length - done, 1 << 30));
@@ -105,6 +131,7 @@ export function writeFileAtomic(path: string, bytes: Uint8Array, opts: { overwri
     } catch {
       // nothing more to do; the next write in this folder removes it
     }
+    if (e instanceof FileWriteError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EEXIST' && opts.overwrite === false) throw new OutputExistsError([path]);
     throw new FileWriteError(path, `cannot write the file (${code ?? (e as Error).message})`, code);

@@ -2,9 +2,12 @@
  * The authors' BasicSR YAML option files, read into a typed, validated object.
  *
  * - Wrong types and invalid values are hard errors naming the key path.
- * - Keys we read but do not act on (multi-GPU, loggers, prefetching…) are listed in
- *   `unsupported` with the reason, and keys we do not know at all in `unknown`, so the CLI
- *   can tell the user; neither is fatal.
+ * - Keys of the authors' BasicSR format that we knowingly do not act on (multi-GPU, loggers,
+ *   prefetching…) are listed in `unsupported` with the reason, for the CLI to tell the user.
+ * - Keys we do not know at all (a typo such as `totl_iter`) are an error with a "did you
+ *   mean" (or, with `allowUnknownKeys`, listed in `unknown`).
+ * - Values are bounded (sizes, counts, rates) so that a careless file fails here, before any
+ *   work, not hours later or by exhausting memory; checkOptionPaths checks the folders.
  * - Relative paths are resolved against the option file's folder (BasicSR resolves them
  *   against its working directory, normally the repository root).
  *
@@ -14,7 +17,8 @@
  * `path.experiments_root`, and the training data sets `Dataset_MotionBlur` and
  * `Dataset_BlindDegradation` (docs/degradations.md).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { makeDirs } from '../io/atomic.js';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { BETA_SCHEDULES, type BetaScheduleName } from '../diffusion/schedule.js';
@@ -23,6 +27,8 @@ import type { GaussianNoiseOptions } from './data/gaussian-noise.js';
 import type { MotionBlurTrainOptions } from './data/motion-blur.js';
 import type { BlindDegradationTrainOptions } from './data/blind-degradation.js';
 import { FAMILIES, PRESET_NAMES, PRESETS, type PresetName } from '../degrade/blind/families.js';
+import { resolveDFTConfig } from '../model/config.js';
+import { showValue } from '../io/limits.js';
 
 /**
  * PyYAML constructs an explicit `!!float 300` or `!!float 5e3` (the authors' files are full of
@@ -199,6 +205,8 @@ export interface ParseOptionsOptions {
   baseDir?: string;
   /** Where `experiments/<name>` goes when `path.experiments_root` is absent (default: the working directory, as BasicSR). */
   rootDir?: string;
+  /** List keys we do not know in `unknown` instead of refusing the file (default false). */
+  allowUnknownKeys?: boolean;
 }
 
 type Obj = Record<string, unknown>;
@@ -300,9 +308,10 @@ class Reader {
 
 function describe(v: unknown): string {
   if (v === null) return '~';
-  if (Array.isArray(v)) return `a list (${JSON.stringify(v).slice(0, 40)})`;
+  if (Array.isArray(v)) return `a list (${showValue(v, { maxChars: 40 })})`;
   if (typeof v === 'object') return 'a mapping';
-  return `${typeof v} ${JSON.stringify(v)}`;
+  if (typeof v === 'string') return `string ${JSON.stringify(v.length > 60 ? `${v.slice(0, 59)}…` : v)}`;
+  return `${typeof v} ${String(v)}`;
 }
 
 function toNumber(v: unknown, path: string, r: Reader): number {
@@ -321,17 +330,63 @@ function checkNum(v: number, path: string, c: { int?: boolean; min?: number; max
   return v;
 }
 
-/** Every key path of the document (mappings only; list items are values). */
-function allPaths(o: unknown, prefix: string, out: string[]): string[] {
-  if (o && typeof o === 'object' && !Array.isArray(o)) {
+/** Every key path of the document (mappings only; list items are values); each mapping once, so aliases cannot loop. */
+function allPaths(o: unknown, prefix: string, out: string[], seen = new Set<object>(), depth = 0): string[] {
+  if (o && typeof o === 'object' && !Array.isArray(o) && !seen.has(o) && depth < 32) {
+    seen.add(o);
     for (const [k, v] of Object.entries(o as Obj)) {
       const p = prefix ? `${prefix}.${k}` : k;
       out.push(p);
-      allPaths(v, p, out);
+      allPaths(v, p, out, seen, depth + 1);
     }
   }
   return out;
 }
+
+/** Edit distance, for "did you mean". */
+function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0];
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j];
+      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length];
+}
+
+/** The known key of the same mapping closest to `path`'s last component, if it is close. */
+function didYouMean(path: string, known: Iterable<string>): string | null {
+  const cut = path.lastIndexOf('.');
+  const parent = cut < 0 ? '' : path.slice(0, cut);
+  const key = path.slice(cut + 1).toLowerCase();
+  let best: string | null = null;
+  let bestD = Infinity;
+  for (const k of known) {
+    const c = k.lastIndexOf('.');
+    if ((c < 0 ? '' : k.slice(0, c)) !== parent) continue;
+    const name = k.slice(c + 1);
+    const d = editDistance(key, name.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = name;
+    }
+  }
+  return best !== null && bestD <= Math.max(2, Math.floor(key.length / 3)) ? best : null;
+}
+
+/** Upper bounds of option values: far above any CPU run, low enough that a typo fails at once instead of exhausting memory. */
+export const OPTION_BOUNDS = {
+  batch: 1024,
+  patch: 4096,
+  iterations: 1_000_000_000,
+  timesteps: 100_000,
+  enlargeRatio: 10_000,
+  lr: 1,
+} as const;
 
 const SCHEDULERS: readonly LrSchedulerType[] = ['CosineAnnealingRestartCyclicLR', 'CosineAnnealingRestartLR', 'MultiStepLR'];
 const PAIRED_DATASET_TYPES = ['Dataset_PairedImage', 'PairedImageDataset'] as const;
@@ -482,16 +537,16 @@ export function parseOptions(text: string, opts: ParseOptionsOptions = {}): Trai
       const gaussian = tp === GAUSSIAN_DATASET_TYPE ? gaussianTrainNoise(r, d, p) : null;
       const motionBlur = tp === MOTION_BLUR_DATASET_TYPE ? motionBlurTrain(r, d, p) : null;
       const blind = tp === BLIND_DATASET_TYPE ? blindTrain(r, d, p, rel) : null;
-      const batch = r.num(d, 'batch_size_per_gpu', `${p}.batch_size_per_gpu`, undefined, { int: true, min: 1 });
-      const gtSize = r.num(d, 'gt_size', `${p}.gt_size`, undefined, { int: true, min: 8 });
+      const batch = r.num(d, 'batch_size_per_gpu', `${p}.batch_size_per_gpu`, undefined, { int: true, min: 1, max: OPTION_BOUNDS.batch });
+      const gtSize = r.num(d, 'gt_size', `${p}.gt_size`, undefined, { int: true, min: 8, max: OPTION_BOUNDS.patch });
       const hasProg = r.has(d, 'mini_batch_sizes') || r.has(d, 'gt_sizes') || r.has(d, 'iters');
       let mbs = [batch];
       let gts = [gtSize];
       let iters: number[] = [];
       if (hasProg) {
-        mbs = r.nums(d, 'mini_batch_sizes', `${p}.mini_batch_sizes`, undefined, { int: true, min: 1 });
-        gts = r.nums(d, 'gt_sizes', `${p}.gt_sizes`, undefined, { int: true, min: 8 });
-        iters = r.nums(d, 'iters', `${p}.iters`, undefined, { int: true, min: 1 });
+        mbs = r.nums(d, 'mini_batch_sizes', `${p}.mini_batch_sizes`, undefined, { int: true, min: 1, max: OPTION_BOUNDS.batch });
+        gts = r.nums(d, 'gt_sizes', `${p}.gt_sizes`, undefined, { int: true, min: 8, max: OPTION_BOUNDS.patch });
+        iters = r.nums(d, 'iters', `${p}.iters`, undefined, { int: true, min: 1, max: OPTION_BOUNDS.iterations });
         if (mbs.length !== gts.length || mbs.length !== iters.length) {
           r.err(`${p}.mini_batch_sizes`, `mini_batch_sizes (${mbs.length}), gt_sizes (${gts.length}) and iters (${iters.length}) must have the same length`);
         }
@@ -520,7 +575,7 @@ export function parseOptions(text: string, opts: ParseOptionsOptions = {}): Trai
         miniBatchSizes: mbs,
         gtSizes: gts,
         iters,
-        datasetEnlargeRatio: r.num(d, 'dataset_enlarge_ratio', `${p}.dataset_enlarge_ratio`, 1, { int: true, min: 1 }),
+        datasetEnlargeRatio: r.num(d, 'dataset_enlarge_ratio', `${p}.dataset_enlarge_ratio`, 1, { int: true, min: 1, max: OPTION_BOUNDS.enlargeRatio }),
       };
       if (!trainDs.filenameTmpl.includes('{}')) r.err(`${p}.filename_tmpl`, `must contain '{}', got '${trainDs.filenameTmpl}'`);
       r.ignore(d, 'num_worker_per_gpu', `${p}.num_worker_per_gpu`, 'images are decoded in the training process');
@@ -569,7 +624,26 @@ export function parseOptions(text: string, opts: ParseOptionsOptions = {}): Trai
     residualFromInput: r.bool(ng, 'residual_from_input', 'network_g.residual_from_input', false),
   };
   if (network.dim % 2 !== 0) r.err('network_g.dim', `must be even (down-sampling halves the channels), got ${network.dim}`);
-  if (network.inpChannels !== 6 && !network.dualPixelTask) r.warnings.push(`network_g.inp_channels is ${network.inpChannels}; Diff-Mamba feeds cat[lq, x_t] = 6 channels`);
+  // the data sets give RGB images (grey files are read as three equal channels)
+  if (network.outChannels !== 3) r.err('network_g.out_channels', `must be 3: the training and validation images are RGB, got ${network.outChannels}`);
+  if (network.inpChannels !== 6 && !network.dualPixelTask) r.err('network_g.inp_channels', `must be 6: Diff-Mamba feeds cat[lq, x_t] of two RGB images, got ${network.inpChannels}`);
+  try {
+    resolveDFTConfig({
+      inp_channels: network.inpChannels,
+      out_channels: network.outChannels,
+      dim: network.dim,
+      num_blocks: network.numBlocks,
+      ffn_expansion_factor: network.ffnExpansionFactor,
+      LayerNorm_type: network.layerNormType,
+      bias: network.bias,
+      dual_pixel_task: network.dualPixelTask,
+      d_state: network.dState,
+      residual_from_input: network.residualFromInput,
+    });
+  } catch (e) {
+    // the model's own bounds (sizes, parameter count), under this file's key names
+    r.err('', (e as Error).message);
+  }
   r.ignore(ng, 'heads', 'network_g.heads', 'accepted and unused (as in the authors\' DFT)');
   r.ignore(ng, 'ffn_factor', 'network_g.ffn_factor', 'accepted and unused (as in the authors\' DFT)');
 
@@ -617,7 +691,7 @@ export function parseOptions(text: string, opts: ParseOptionsOptions = {}): Trai
     if ((scheduler.restarts?.length ?? 1) !== (scheduler.restart_weights?.length ?? 1)) r.err('train.scheduler.restart_weights', 'must have one entry per restart');
   }
   const periodSum = scheduler.periods ? scheduler.periods.reduce((a, b) => a + b, 0) : undefined;
-  const totalIter = r.num(tr, 'total_iter', 'train.total_iter', periodSum, { int: true, min: 1 });
+  const totalIter = r.num(tr, 'total_iter', 'train.total_iter', periodSum, { int: true, min: 1, max: OPTION_BOUNDS.iterations });
   if (periodSum !== undefined && periodSum < totalIter) {
     r.warnings.push(`train.scheduler.periods add up to ${periodSum} < train.total_iter ${totalIter}: BasicSR would fail past the last period; the lr is held at the last cycle's end value`);
   }
@@ -625,7 +699,7 @@ export function parseOptions(text: string, opts: ParseOptionsOptions = {}): Trai
   const optType = r.oneOf(og, 'type', 'train.optim_g.type', 'AdamW', ['Adam', 'AdamW'] as const);
   const optim: OptimizerOptions = {
     type: optType,
-    lr: r.num(og, 'lr', 'train.optim_g.lr', stage === 'fine' ? 1e-5 : 3e-4, { gt: 0 }),
+    lr: r.num(og, 'lr', 'train.optim_g.lr', stage === 'fine' ? 1e-5 : 3e-4, { gt: 0, max: OPTION_BOUNDS.lr }),
     weightDecay: r.num(og, 'weight_decay', 'train.optim_g.weight_decay', og ? (optType === 'AdamW' ? 1e-2 : 0) : 1e-4, { min: 0 }),
     betas: r.nums(og, 'betas', 'train.optim_g.betas', [0.9, 0.999], { min: 0, max: 0.999999999, length: 2 }) as [number, number],
     eps: r.num(og, 'eps', 'train.optim_g.eps', 1e-8, { gt: 0 }),
@@ -673,12 +747,15 @@ export function parseOptions(text: string, opts: ParseOptionsOptions = {}): Trai
   const df = r.obj(root, 'diffusion', 'diffusion');
   const diffusion: DiffusionOptions = {
     betaSchedule: r.oneOf(df, 'beta_schedule', 'diffusion.beta_schedule', 'linear', BETA_SCHEDULES),
-    betaStart: r.num(df, 'beta_start', 'diffusion.beta_start', 1e-4, { min: 0, max: 1 }),
-    betaEnd: r.num(df, 'beta_end', 'diffusion.beta_end', 0.02, { min: 0, max: 1 }),
-    numDiffusionTimesteps: r.num(df, 'num_diffusion_timesteps', 'diffusion.num_diffusion_timesteps', 1000, { int: true, min: 1 }),
+    betaStart: r.num(df, 'beta_start', 'diffusion.beta_start', 1e-4, { min: 0, max: 0.999 }),
+    betaEnd: r.num(df, 'beta_end', 'diffusion.beta_end', 0.02, { min: 0, max: 0.999 }),
+    numDiffusionTimesteps: r.num(df, 'num_diffusion_timesteps', 'diffusion.num_diffusion_timesteps', 1000, { int: true, min: 1, max: OPTION_BOUNDS.timesteps }),
     samplingTimesteps: r.num(df, 'sampling_timesteps', 'diffusion.sampling_timesteps', 3, { int: true, min: 1 }),
-    eta: r.num(df, 'eta', 'diffusion.eta', 0, { min: 0 }),
+    eta: r.num(df, 'eta', 'diffusion.eta', 0, { min: 0, max: 1 }),
   };
+  if (diffusion.betaStart > diffusion.betaEnd && diffusion.betaSchedule !== 'const' && diffusion.betaSchedule !== 'jsd') {
+    r.err('diffusion.beta_start', `must not exceed beta_end (${diffusion.betaEnd}), got ${diffusion.betaStart}: the noise would shrink along the chain`);
+  }
   if (diffusion.samplingTimesteps > diffusion.numDiffusionTimesteps) r.err('diffusion.sampling_timesteps', `must not exceed num_diffusion_timesteps (${diffusion.numDiffusionTimesteps}), got ${diffusion.samplingTimesteps}`);
 
   // ---- val
@@ -698,7 +775,7 @@ export function parseOptions(text: string, opts: ParseOptionsOptions = {}): Trai
     }
     val = {
       windowSize: r.num(vo, 'window_size', 'val.window_size', 8, { int: true, min: 1 }),
-      valFreq: Math.round(r.num(vo, 'val_freq', 'val.val_freq', 2e4, { min: 1 })),
+      valFreq: r.num(vo, 'val_freq', 'val.val_freq', 2e4, { int: true, min: 1 }),
       saveImg: r.bool(vo, 'save_img', 'val.save_img', false),
       rgb2bgr: r.bool(vo, 'rgb2bgr', 'val.rgb2bgr', true),
       useImage: r.bool(vo, 'use_image', 'val.use_image', true),
@@ -710,14 +787,26 @@ export function parseOptions(text: string, opts: ParseOptionsOptions = {}): Trai
   // ---- logger
   const lg = r.obj(root, 'logger', 'logger');
   const logger: LoggerOptions = {
-    printFreq: Math.round(r.num(lg, 'print_freq', 'logger.print_freq', 1000, { min: 1 })),
-    saveCheckpointFreq: Math.round(r.num(lg, 'save_checkpoint_freq', 'logger.save_checkpoint_freq', 4000, { min: 1 })),
+    printFreq: r.num(lg, 'print_freq', 'logger.print_freq', 1000, { int: true, min: 1 }),
+    saveCheckpointFreq: r.num(lg, 'save_checkpoint_freq', 'logger.save_checkpoint_freq', 4000, { int: true, min: 1 }),
   };
   r.ignore(lg, 'use_tb_logger', 'logger.use_tb_logger', 'no TensorBoard logging');
   r.ignore(lg, 'wandb', 'logger.wandb', 'no Weights & Biases logging');
   // sub-keys of ignored blocks are covered by their parent
+  r.ignore(vo, 'pbar', 'val.pbar', 'no progress bar during validation');
+  r.ignore(vo, 'suffix', 'val.suffix', 'validation images are not saved');
+  r.ignore(pa, 'ignore_resume_networks', 'path.ignore_resume_networks', 'one network, always resumed');
+  r.ignore(root, 'find_unused_parameters', 'find_unused_parameters', 'no distributed training');
   const covered = (p: string) => r.unsupported.some((u) => p.startsWith(u.path + '.'));
-  const unknown = allPaths(root, '', []).filter((p) => !r.read.has(p) && !covered(p));
+  const unknownAll = allPaths(root, '', []).filter((p) => !r.read.has(p) && !covered(p));
+  const unknownTop = unknownAll.filter((p) => !unknownAll.some((q) => p.startsWith(q + '.')));
+  if (unknownTop.length && !opts.allowUnknownKeys) {
+    const known = [...r.read, ...r.unsupported.map((u) => u.path)];
+    const first = unknownTop[0];
+    const hint = didYouMean(first, known);
+    const more = unknownTop.length > 1 ? ` (and ${unknownTop.length - 1} more unknown key${unknownTop.length > 2 ? 's' : ''}: ${unknownTop.slice(1, 4).join(', ')}${unknownTop.length > 4 ? ', …' : ''})` : '';
+    r.err(first, `unknown key${hint ? `; did you mean '${hint}'?` : ' (not part of the authors’ BasicSR format nor of ours; see docs/training.md)'}${more}`);
+  }
 
   return {
     file: file ? resolve(file) : null,
@@ -734,7 +823,7 @@ export function parseOptions(text: string, opts: ParseOptionsOptions = {}): Trai
     val,
     logger,
     unsupported: r.unsupported,
-    unknown: unknown.filter((p) => !unknown.some((q) => p.startsWith(q + '.'))),
+    unknown: unknownTop,
     warnings: r.warnings,
   };
 }
@@ -746,4 +835,55 @@ export function describeIgnoredKeys(o: TrainOptions): string[] {
     ...o.unknown.map((k) => `${k}: unknown key, ignored`),
     ...o.warnings.map((w) => `warning: ${w}`),
   ];
+}
+
+/**
+ * Checks what the file points at before any work: every data folder exists and is a folder,
+ * the pretrained weights and the state to resume from are files, and the experiment folder
+ * can be created and written (a probe file is written and removed). Throws an OptionsError
+ * naming the key and the path.
+ */
+export function checkOptionPaths(o: TrainOptions, extra: { resume?: string } = {}): void {
+  const fail = (key: string, msg: string): never => {
+    throw new OptionsError(key, msg, o.file);
+  };
+  const folder = (key: string, p: string | null) => {
+    if (p === null) return;
+    if (!existsSync(p)) fail(key, `${p}: no such folder`);
+    if (!statSync(p).isDirectory()) fail(key, `${p}: is a file, not a folder of images`);
+  };
+  const file = (key: string, p: string | null) => {
+    if (p === null) return;
+    if (!existsSync(p)) fail(key, `${p}: no such file`);
+    if (!statSync(p).isFile()) fail(key, `${p}: is not a file`);
+  };
+  const t = o.datasets.train;
+  if (t) {
+    if (t.blind) t.blind.roots.forEach((r, i) => folder(t.blind!.roots.length > 1 ? `datasets.train.dataroot_gt[${i}]` : 'datasets.train.dataroot_gt', r));
+    else folder('datasets.train.dataroot_gt', t.datarootGt);
+    folder('datasets.train.dataroot_lq', t.datarootLq);
+  }
+  for (const v of o.datasets.val) {
+    folder(`datasets.${v.key}.dataroot_gt`, v.datarootGt);
+    folder(`datasets.${v.key}.dataroot_lq`, v.datarootLq);
+  }
+  file('path.pretrain_network_g', o.path.pretrainNetworkG);
+  if (extra.resume !== undefined) {
+    if (!existsSync(extra.resume)) throw new OptionsError('', `--resume ${extra.resume}: no such file`);
+    if (!statSync(extra.resume).isFile()) throw new OptionsError('', `--resume ${extra.resume}: is not a file`);
+  } else file('path.resume_state', o.path.resumeState);
+  // the experiment folder: created (as training will) and probed with a small write
+  const root = o.path.experimentsRoot;
+  const probe = `${root}/.diff-mamba-write-test-${process.pid}`;
+  try {
+    for (const dir of [root, o.path.models, o.path.trainingStates]) {
+      if (existsSync(dir) && !statSync(dir).isDirectory()) fail('path.experiments_root', `${dir}: exists and is not a folder`);
+      makeDirs(dir);
+    }
+    writeFileSync(probe, 'ok\n');
+    rmSync(probe, { force: true });
+  } catch (e) {
+    if (e instanceof OptionsError) throw e;
+    fail('path.experiments_root', `${root}: cannot create or write the experiment folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
 }

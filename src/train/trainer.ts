@@ -4,7 +4,7 @@ import { Tensor } from '../tensor/tensor.js';
 import * as F from '../tensor/ops/index.js';
 import { Rng } from '../tensor/random.js';
 import { DFT } from '../model/dft.js';
-import { loadModel, saveModel } from '../model/checkpoint.js';
+import { describeBadValues, EXPLODED_WEIGHT, findBadValues, loadModel, saveModel } from '../model/checkpoint.js';
 import { NoiseSchedule } from '../diffusion/schedule.js';
 import { antitheticTimesteps } from '../diffusion/timesteps.js';
 import { readImage } from '../io/image.js';
@@ -12,9 +12,9 @@ import { coarseLoss, fineLoss } from './losses/index.js';
 import { Adam, AdamW, clipGradNorm, type Optimizer } from './optim/index.js';
 import { createScheduler, updateLearningRate, type LrScheduler } from './lr-scheduler.js';
 import { Ema } from './ema.js';
-import type { TrainOptions } from './options.js';
+import { checkOptionPaths, type TrainOptions } from './options.js';
 import { networkConfig } from './network-config.js';
-import { loadTrainingState, saveTrainingState, type TrainingState } from './state.js';
+import { loadTrainingState, saveTrainingState, TrainingError, type TrainingState } from './state.js';
 import { writeCurves } from './plot.js';
 import { psnrOf, sampleImage } from './validate.js';
 import { BatchSampler } from './data/sampler.js';
@@ -73,6 +73,8 @@ export class Trainer {
   private readonly cache = new Map<number, { lq: ImageCHW; gt: ImageCHW }>();
   private valCache: { name: string; lq: ImageCHW; gt: ImageCHW }[] | null = null;
   private blind: BlindOptions | null = null;
+  /** The last checkpoint written (its weights checked finite and sane), or null. */
+  lastCheckpoint: string | null = null;
 
   private constructor(
     readonly opts: TrainOptions,
@@ -105,7 +107,9 @@ export class Trainer {
 
   static async create(opts: TrainOptions, hooks: TrainerHooks = {}, resume?: string): Promise<Trainer> {
     const ds = opts.datasets.train;
-    if (!ds) throw new Error(`${opts.file ?? 'options'}: datasets.train is required for training`);
+    if (!ds) throw new TrainingError(`${opts.file ?? 'options'}: datasets.train is required for training`);
+    // every folder and file the run needs, before the network is built or a folder written
+    checkOptionPaths(opts, resume !== undefined ? { resume } : {});
     const trainer = new Trainer(opts, await openDataset(ds), hooks);
     for (const dir of [opts.path.models, opts.path.trainingStates, opts.path.experimentsRoot]) mkdirSync(dir, { recursive: true });
     const resumeFrom = resume ?? opts.path.resumeState;
@@ -137,6 +141,7 @@ export class Trainer {
     this.rng.setState(s.rng);
     this.iter = s.iter;
     this.history = s.history;
+    this.lastCheckpoint = from;
     this.log(`resumed from ${from} at iteration ${s.iter}`);
   }
 
@@ -171,7 +176,10 @@ export class Trainer {
       loss = fineLoss(net, this.schedule, lq, gt, noise, { steps: o.diffusion.samplingTimesteps, ssimWeight: f.ssimWeight, l1Weight: f.l1Weight, mseWeight: f.mseWeight, msSsim: { maxVal: f.msSsimMaxVal, nanGuard: 'clamp' } }).loss;
     }
     const value = loss.item();
-    if (!Number.isFinite(value)) throw new Error(`iteration ${this.iter}: the loss is ${value}; stopping before the weights are corrupted (lower the learning rate or enable use_grad_clip)`);
+    if (!Number.isFinite(value)) {
+      const fix = o.train.useGradClip ? `lower train.optim_g.lr (${o.train.optim.lr}) or train.grad_clip_norm (${o.train.gradClipNorm})` : `lower train.optim_g.lr (${o.train.optim.lr}) or set train.use_grad_clip: true`;
+      throw new TrainingError(`iteration ${this.iter}: the loss is ${value}; stopping before the weights are corrupted (${fix}); ${this.lastCheckpointNote()}`);
+    }
     this.optimizer.zeroGrad();
     loss.backward();
     if (o.train.useGradClip) clipGradNorm(this.model.parameters(), o.train.gradClipNorm);
@@ -236,10 +244,24 @@ export class Trainer {
     return mean;
   }
 
-  /** Writes the EMA weights (models/net_g_<iter>.safetensors and _latest) and the training state, atomically. */
+  private lastCheckpointNote(): string {
+    return this.lastCheckpoint ? `the last good checkpoint is ${this.lastCheckpoint}` : 'no checkpoint was written in this run';
+  }
+
+  /**
+   * Writes the EMA weights (models/net_g_<iter>.safetensors and _latest) and the training state,
+   * atomically, after checking them: NaN/infinite weights or weights beyond EXPLODED_WEIGHT are
+   * never written; the run stops with a TrainingError naming the last good checkpoint.
+   */
   async checkpoint(): Promise<string> {
     const o = this.opts;
     this.ema.copyTo(this.emaModel.parameters());
+    const named = (m: DFT, tag: string) => m.namedParameters().map(([k, t]) => [`${tag}${k}`, t] as [string, { data: Float32Array }]);
+    const bad = describeBadValues(findBadValues([...named(this.model, ''), ...named(this.emaModel, 'ema ')], EXPLODED_WEIGHT));
+    if (bad) {
+      const fix = o.train.useGradClip ? `lower train.optim_g.lr (${o.train.optim.lr})` : `lower train.optim_g.lr (${o.train.optim.lr}) or set train.use_grad_clip: true`;
+      throw new TrainingError(`iteration ${this.iter}: the weights hold ${bad}; not writing a checkpoint of them (${fix}); ${this.lastCheckpointNote()}`);
+    }
     const meta = { iteration: String(this.iter), name: o.name, stage: o.train.stage, weights: 'params_ema', options: o.file ?? '' };
     const sd = this.emaModel.stateDict();
     saveModel(sd, this.emaModel.config, join(o.path.models, `net_g_${this.iter}.safetensors`), { metadata: meta, overwrite: true });
@@ -259,6 +281,7 @@ export class Trainer {
       optionsFile: o.file,
     });
     await writeCurves(join(o.path.experimentsRoot, 'curves.png'), this.history.losses, this.history.val);
+    this.lastCheckpoint = statePath;
     return statePath;
   }
 

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describeIgnoredKeys, loadOptions, OptionsError, parseOptions } from '../../src/train/options.js';
+import { checkOptionPaths, describeIgnoredKeys, loadOptions, OptionsError, parseOptions } from '../../src/train/options.js';
 import { repoRoot } from '../helpers/shared.js';
 
 const AUTHORS_STYLE = `
@@ -146,9 +147,52 @@ test('defaults from the spec for a nearly empty file', () => {
   assert.equal(o.datasets.train, null);
 });
 
-test('unknown keys are reported, not fatal', () => {
-  const o = parseOptions('name: x\nfoo: 1\ntrain:\n  bar: {a: 1}\nnetwork_g:\n  dim: 16\n  extra: 2\n');
+test('unknown keys are refused with a "did you mean"; allowUnknownKeys lists them instead', () => {
+  const text = 'name: x\nfoo: 1\ntrain:\n  bar: {a: 1}\nnetwork_g:\n  dim: 16\n  extra: 2\n';
+  assert.throws(() => parseOptions(text, { file: 'f.yml' }), (e: unknown) => e instanceof OptionsError && /^f\.yml: foo: unknown key .*and 2 more unknown keys: train\.bar, network_g\.extra/.test((e as Error).message));
+  assert.throws(() => parseOptions('train:\n  totl_iter: 100\n', { file: 'f.yml' }), (e: unknown) => e instanceof OptionsError && e.message === "f.yml: train.totl_iter: unknown key; did you mean 'total_iter'?");
+  assert.throws(() => parseOptions('netwrk_g:\n  dim: 16\n'), /netwrk_g: unknown key; did you mean 'network_g'\?/);
+  const o = parseOptions(text, { allowUnknownKeys: true });
   assert.deepEqual(o.unknown.sort(), ['foo', 'network_g.extra', 'train.bar']);
+});
+
+test('values are checked before any work: channels, schedules, rates, frequencies, sizes', () => {
+  const bad = (text: string, re: RegExp) => assert.throws(() => parseOptions(text, { file: 'f.yml' }), (e: unknown) => e instanceof OptionsError && re.test((e as Error).message) && !(e as Error).message.includes('\n'), text);
+  bad('network_g:\n  inp_channels: 3\n  out_channels: 1\n', /network_g\.out_channels: must be 3/);
+  bad('network_g:\n  inp_channels: 3\n', /network_g\.inp_channels: must be 6/);
+  bad('diffusion:\n  beta_start: 0.02\n  beta_end: 0.0001\n', /diffusion\.beta_start: must not exceed beta_end/);
+  bad('diffusion:\n  eta: 2\n', /diffusion\.eta: must be ≤ 1/);
+  bad('val:\n  val_freq: 10.5\n', /val\.val_freq: must be an integer/);
+  bad('logger:\n  print_freq: 0.5\n', /logger\.print_freq: must be an integer/);
+  bad('logger:\n  save_checkpoint_freq: 2.5\n', /logger\.save_checkpoint_freq: must be an integer/);
+  bad('train:\n  optim_g:\n    lr: 1000\n', /train\.optim_g\.lr: must be ≤ 1/);
+  bad('network_g:\n  num_blocks: [1000000, 1, 1, 1]\n', /num_blocks must be four integers from 1 to 64/);
+  bad('network_g:\n  dim: 3000\n', /network_g\.dim must be an integer from 1 to 1024/);
+  bad('network_g:\n  dim: 512\n', /parameters .* over the limit/);
+  bad('network_g:\n  dim: 16\n  ffn_expansion_factor: 0.01\n', /ffn_expansion_factor 0\.01 leaves .* no hidden channels/);
+  bad('datasets:\n  train:\n    dataroot_gt: a\n    dataroot_lq: b\n    batch_size_per_gpu: 1000000\n    gt_size: 64\n', /batch_size_per_gpu: must be ≤ 1024/);
+  bad('a: &a [*a]\n', /./);
+});
+
+test('checkOptionPaths: missing folders, a file for a folder and an unwritable experiment folder are named', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'opts-paths-'));
+  try {
+    mkdirSync(join(dir, 'gt'));
+    mkdirSync(join(dir, 'lq'));
+    writeFileSync(join(dir, 'file.png'), 'x');
+    const opts = (extra: string) => parseOptions(`datasets:\n  train:\n    dataroot_gt: gt\n    dataroot_lq: lq\n    batch_size_per_gpu: 1\n    gt_size: 64\n${extra}path:\n  experiments_root: exp\n`, { file: join(dir, 'o.yml') });
+    checkOptionPaths(opts(''));
+    assert.ok(existsSync(join(dir, 'exp', 'models')), 'the experiment folders are made');
+    const bad = (o: ReturnType<typeof parseOptions>, re: RegExp) => assert.throws(() => checkOptionPaths(o), (e: unknown) => e instanceof OptionsError && re.test((e as Error).message));
+    bad(opts('  val:\n    dataroot_gt: nope\n    dataroot_lq: lq\n'), /datasets\.val\.dataroot_gt: .*nope: no such folder/);
+    bad(opts('  val:\n    dataroot_gt: file.png\n    dataroot_lq: lq\n'), /datasets\.val\.dataroot_gt: .*file\.png: is a file, not a folder/);
+    const proc = parseOptions('path:\n  experiments_root: /proc/diff-mamba-experiments\n', { file: 'f.yml' });
+    const t0 = Date.now();
+    assert.throws(() => checkOptionPaths(proc), (e: unknown) => e instanceof OptionsError && /path\.experiments_root: \/proc\/diff-mamba-experiments: cannot create or write/.test((e as Error).message));
+    assert.ok(Date.now() - t0 < 5000, 'refused at once, not hung');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('hard errors name the key path', () => {
