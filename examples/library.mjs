@@ -15,8 +15,9 @@ const input = new Float32Array(n * c * h * w).map((_, i) => Math.sin(i / 7));
 const eps = noGrad(() => model.forward(new Tensor(input, [n, c, h, w]), [500]));
 console.log(`forward: output shape [${eps.shape}], first values ${Array.from(eps.data.slice(0, 3), (v) => v.toFixed(4)).join(', ')}`);
 
-// 3. Restore an image with the CLI's defaults (256-pixel tiles, overlap 32, 3 steps = 4 network
-//    calls per tile, η 0, seed 0), progress after every network call and a cancel button.
+// 3. Restore an image with the CLI's defaults (RESTORE_DEFAULTS: tiles of at most 384 pixels,
+//    overlap 24, 3 steps = 4 network calls per tile, η 0, seed 0), progress after every network
+//    call and a cancel button.
 const noisy = await readImage(new URL('chelsea_noisy.png', import.meta.url).pathname);
 const clean = await readImage(new URL('chelsea_clean.png', import.meta.url).pathname);
 console.log(`defaults: ${JSON.stringify(RESTORE_DEFAULTS)}`);

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { repoRoot } from '../helpers/shared.js';
+import { RESTORE_DEFAULTS } from '../../src/restore/restorer.js';
 
 const skip = process.env.DIFF_MAMBA_SKIP_PACK === '1' ? 'DIFF_MAMBA_SKIP_PACK=1' : false;
 
@@ -70,7 +71,7 @@ test('npm pack → npm install in an empty project → the CLI restores an examp
       loaded.dispose();`;
     const info = JSON.parse(sh(process.execPath, ['--input-type=module', '-e', script], { cwd: proj, what: "node -e import 'diff-mamba'" }).trim()) as { dim: number; params: number; backend: string; tile: number };
     assert.equal(info.backend, 'native');
-    assert.equal(info.tile, 256);
+    assert.equal(info.tile, RESTORE_DEFAULTS.tile);
     assert.ok(info.params > 1e6);
 
     // 5. and from TypeScript: the published types cover the options
@@ -78,7 +79,7 @@ test('npm pack → npm install in an empty project → the CLI restores an examp
       join(proj, 'check.ts'),
       `import { loadModel, bundledModelPath, restoreImage, type RestoreOptions, type RestoreProgress, type FloatImage } from 'diff-mamba';
 const { model } = loadModel(bundledModelPath('denoise'));
-const opts: RestoreOptions = { tile: 256, overlap: 32, steps: 3, eta: 0, seed: 0, ensemble: false, signal: new AbortController().signal, onProgress: (p: RestoreProgress) => p.done / p.total };
+const opts: RestoreOptions = { tile: 384, overlap: 24, steps: 3, eta: 0, seed: 0, ensemble: false, signal: new AbortController().signal, onProgress: (p: RestoreProgress) => p.done / p.total };
 export const run = (img: FloatImage): Promise<FloatImage> => restoreImage(model, img, opts);
 `,
     );
