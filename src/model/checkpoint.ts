@@ -19,7 +19,7 @@ export class NonFiniteError extends Error {
 }
 
 
-/** Where weights count as exploded: trained DFT weights stay within a few tens. */
+/** Where weights count as exploded: trained DFT weights stay within a few tens (the bundled models' largest is 7). */
 export const EXPLODED_WEIGHT = 1e4;
 /** Where a network output counts as exploded: the DFT predicts unit-variance noise. */
 export const EXPLODED_OUTPUT = 1e4;
@@ -179,8 +179,10 @@ export function loadModel(path: string, opts: LoadModelOptions = {}): LoadedMode
   if (strict && held < needed / 2) {
     throw new ConfigError(`${path}: the checkpoint holds ${held.toLocaleString('en-US')} values but its network (dim ${config.dim}, blocks [${config.num_blocks.join(', ')}]) has ${needed.toLocaleString('en-US')} parameters: it is incomplete or its shapes are damaged`);
   }
-  const bad = describeBadValues(findBadValues(sd.tensors));
-  if (bad) throw new NonFiniteError(`${path}: the weights hold ${bad}; refusing to restore with them (diff-mamba info ${path} lists them)`);
+  // NaN/Inf, or magnitudes no trained DFT reaches (its weights stay within a few tens): a
+  // network with such weights writes garbage images, so it is not built at all
+  const bad = describeBadValues(findBadValues(sd.tensors, EXPLODED_WEIGHT));
+  if (bad) throw new NonFiniteError(`${path}: the weights hold ${bad}; refusing to use them (diff-mamba info ${path} lists them)`);
   const model = new DFT(config);
   const report = model.loadStateDict(sd.tensors, strict);
   if (opts.checkOutputs ?? true) guardOutputs(model, path);

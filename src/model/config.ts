@@ -101,39 +101,41 @@ export function dftParameterCount(cfg: DFTConfig): number {
 
 /** Fills defaults and validates a `network_g`-like object; `where` names its source in errors. */
 export function resolveDFTConfig(raw: Record<string, unknown> = {}, where = 'network_g'): DFTConfig {
+  // 'network_g.dim …' for an option file, '<file>: network_g.dim …' for a checkpoint
+  const at = (k: string) => (where === 'network_g' ? `network_g.${k}` : `${where}: network_g.${k}`);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(`${where}: the network configuration must be a mapping of keys, got ${showValue(raw)}`);
   const unknown = Object.keys(raw).filter((k) => !KNOWN.has(k));
   if (unknown.length) throw new ConfigError(`${where}: unknown keys ${unknown.slice(0, 5).map((k) => showValue(k)).join(', ')}${unknown.length > 5 ? ', …' : ''} (known: ${[...KNOWN].join(', ')})`);
-  if (raw.type !== undefined && raw.type !== 'DFT') throw new ConfigError(`${where}.type: only 'DFT' is supported, got ${showValue(raw.type)}`);
+  if (raw.type !== undefined && raw.type !== 'DFT') throw new ConfigError(`${at('type')}: only 'DFT' is supported, got ${showValue(raw.type)}`);
   const cfg = { ...DEFAULT_DFT_CONFIG, ...raw } as DFTConfig & { type?: string };
   delete cfg.type;
   delete cfg.heads;
   delete cfg.ffn_factor;
   const posInt = (k: keyof DFTConfig, max: number) => {
     const v = cfg[k];
-    if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > max) throw new ConfigError(`${where}.${k} must be an integer from 1 to ${max}, got ${showValue(v)}`);
+    if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > max) throw new ConfigError(`${at(k)} must be an integer from 1 to ${max}, got ${showValue(v)}`);
   };
   posInt('inp_channels', CONFIG_BOUNDS.channels);
   posInt('out_channels', CONFIG_BOUNDS.channels);
   posInt('dim', CONFIG_BOUNDS.dim);
   posInt('d_state', CONFIG_BOUNDS.dState);
-  if (cfg.dim % 2 !== 0) throw new ConfigError(`${where}.dim must be even (the first down-sampling halves the channels), got ${cfg.dim}`);
+  if (cfg.dim % 2 !== 0) throw new ConfigError(`${at('dim')} must be even (the first down-sampling halves the channels), got ${cfg.dim}`);
   if (!Array.isArray(cfg.num_blocks) || cfg.num_blocks.length !== 4 || !cfg.num_blocks.every((n) => Number.isInteger(n) && n >= 1 && n <= CONFIG_BOUNDS.blocks)) {
-    throw new ConfigError(`${where}.num_blocks must be four integers from 1 to ${CONFIG_BOUNDS.blocks}, got ${showValue(cfg.num_blocks)}`);
+    throw new ConfigError(`${at('num_blocks')} must be four integers from 1 to ${CONFIG_BOUNDS.blocks}, got ${showValue(cfg.num_blocks)}`);
   }
   const f = cfg.ffn_expansion_factor;
   if (typeof f !== 'number' || !(f > 0) || !(f <= CONFIG_BOUNDS.ffnExpansionFactor)) {
-    throw new ConfigError(`${where}.ffn_expansion_factor must be a number in (0, ${CONFIG_BOUNDS.ffnExpansionFactor}], got ${showValue(f)}`);
+    throw new ConfigError(`${at('ffn_expansion_factor')} must be a number in (0, ${CONFIG_BOUNDS.ffnExpansionFactor}], got ${showValue(f)}`);
   }
   if (Math.trunc(cfg.dim * f) < 1) {
-    throw new ConfigError(`${where}.ffn_expansion_factor ${f} leaves the feed-forward layers of dim ${cfg.dim} no hidden channels (dim × factor must be at least 1)`);
+    throw new ConfigError(`${at('ffn_expansion_factor')} ${f} leaves the feed-forward layers of dim ${cfg.dim} no hidden channels (dim × factor must be at least 1)`);
   }
   if (cfg.LayerNorm_type !== 'WithBias' && cfg.LayerNorm_type !== 'BiasFree') {
-    throw new ConfigError(`${where}.LayerNorm_type must be 'WithBias' or 'BiasFree', got ${showValue(cfg.LayerNorm_type)}`);
+    throw new ConfigError(`${at('LayerNorm_type')} must be 'WithBias' or 'BiasFree', got ${showValue(cfg.LayerNorm_type)}`);
   }
-  if (typeof cfg.bias !== 'boolean') throw new ConfigError(`${where}.bias must be true or false`);
-  if (typeof cfg.dual_pixel_task !== 'boolean') throw new ConfigError(`${where}.dual_pixel_task must be true or false`);
-  if (typeof cfg.residual_from_input !== 'boolean') throw new ConfigError(`${where}.residual_from_input must be true or false`);
+  if (typeof cfg.bias !== 'boolean') throw new ConfigError(`${at('bias')} must be true or false`);
+  if (typeof cfg.dual_pixel_task !== 'boolean') throw new ConfigError(`${at('dual_pixel_task')} must be true or false`);
+  if (typeof cfg.residual_from_input !== 'boolean') throw new ConfigError(`${at('residual_from_input')} must be true or false`);
   if (!cfg.dual_pixel_task && cfg.inp_channels < cfg.out_channels) {
     throw new ConfigError(`${where}: inp_channels (${cfg.inp_channels}) must include the ${cfg.out_channels} x_t channels added back to the output`);
   }

@@ -14,7 +14,7 @@ import { createScheduler, updateLearningRate, type LrScheduler } from './lr-sche
 import { Ema } from './ema.js';
 import { checkOptionPaths, type TrainOptions } from './options.js';
 import { networkConfig } from './network-config.js';
-import { loadTrainingState, saveTrainingState, TrainingError, type TrainingState } from './state.js';
+import { loadTrainingState, saveTrainingState, TrainingError, TrainingStateError, type TrainingState } from './state.js';
 import { writeCurves } from './plot.js';
 import { psnrOf, sampleImage } from './validate.js';
 import { BatchSampler } from './data/sampler.js';
@@ -129,9 +129,9 @@ export class Trainer {
 
   private restore(s: TrainingState, from: string): void {
     const params = this.model.parameters();
-    if (s.params.length !== params.length) throw new Error(`${from}: the state holds ${s.params.length} tensors, the network ${params.length} (different network_g?)`);
+    if (s.params.length !== params.length) throw new TrainingStateError(`${from}: the state holds ${s.params.length} tensors, the network ${params.length} (different network_g?)`);
     params.forEach((p, i) => {
-      if (s.params[i].length !== p.size) throw new Error(`${from}: tensor ${i} (${p.name}) has ${s.params[i].length} values, the network ${p.size}`);
+      if (s.params[i].length !== p.size) throw new TrainingStateError(`${from}: tensor ${i} (${p.name}) has ${s.params[i].length} values, the network ${p.size}`);
       p.data.set(s.params[i]);
     });
     this.ema.loadState({ decay: s.emaDecay, shadow: s.ema, names: params.map((p) => p.name ?? null) });

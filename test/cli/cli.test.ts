@@ -46,7 +46,7 @@ describe('command line', () => {
     writeFileSync(join(out, 'rgba.png'), 'keep me');
     const r = run('restore', join(dir, 'in', 'rgba.png'), '-o', out, '--model', tinyModel);
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /exists \(use --force/);
+    assert.match(r.stderr, /rgba\.png: output file exists; refusing to overwrite it \(add --force to replace\)/);
     assert.equal(readFileSync(join(out, 'rgba.png'), 'utf8'), 'keep me');
     const r2 = run('restore', join(dir, 'in', 'rgba.png'), '-o', join(dir, 'in'), '--model', tinyModel, '--force');
     assert.match(r2.stderr, /would overwrite the input/);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { makeDirs } from '../../io/atomic.js';
 import { join } from 'node:path';
 import { readImage, writeImage, toUint8HWC, type FloatImage } from '../../io/image.js';
 import { readMat, type MatArray } from '../../io/mat.js';
@@ -10,6 +11,7 @@ import { RESTORE_DEFAULTS } from '../../restore/restorer.js';
 import { resolveTaskModel } from '../../restore/bundled.js';
 import { psnr, ssim } from '../../metrics/index.js';
 import { expandInputs } from '../files.js';
+import { checkOutputFolder, intFlag, MAX_PIXELS_HELP, maxPixelsFlag, taskFlag, tileFlags } from './flags.js';
 import { fail, progressBar } from '../progress.js';
 
 /** The standard test sets in the order the papers print them; Y-channel scoring for deraining as the authors' script. */
@@ -109,7 +111,7 @@ async function scoreSidd(
     const out = await restoreImage(model, noisy.block(k), { steps: Number(o.steps), tile: 0 });
     if (o.save) {
       const [i, b] = noisy.label(k);
-      mkdirSync(join(o.save, 'SIDD'), { recursive: true });
+      makeDirs(join(o.save, 'SIDD'));
       await writeImage(join(o.save, 'SIDD', `${String(i).padStart(2, '0')}_${String(b).padStart(2, '0')}.png`), out, { overwrite: true });
     }
     const a = toUint8HWC(out);
@@ -135,9 +137,19 @@ export function registerBenchmark(program: Command): void {
     .option('--save <dir>', 'also write the restored images to <dir>/<set>/')
     .option('--steps <n>', 'DDIM sampling steps', String(RESTORE_DEFAULTS.steps))
     .option('--tile <px>', 'tile size (0 = whole image)', String(RESTORE_DEFAULTS.tile))
+    .option('--overlap <px>', 'overlap between tiles', String(RESTORE_DEFAULTS.overlap))
     .option('--limit <n>', 'only the first n images of each set (SIDD: the first n blocks)')
-    .action(async (o: { data: string; model?: string; task: string; sets?: string; save?: string; steps: string; tile: string; limit?: string }) => {
+    .option('--max-pixels <n>', MAX_PIXELS_HELP)
+    .action(async (o: { data: string; model?: string; task: string; sets?: string; save?: string; steps: string; tile: string; overlap: string; limit?: string; maxPixels?: string }) => {
+      // every flag and the --save folder before the model is loaded
+      const steps = intFlag('steps', o.steps, 1, 1000);
+      const { tile, overlap } = tileFlags(o.tile, o.overlap);
+      if (o.limit !== undefined) intFlag('limit', o.limit, 1);
+      const maxPixels = maxPixelsFlag(o.maxPixels);
+      o.steps = String(steps);
       if (!existsSync(o.data)) fail(`--data ${o.data} does not exist`);
+      if (!statSync(o.data).isDirectory()) fail(`--data ${o.data} is a file, not the folder of test sets`);
+      if (o.save !== undefined) checkOutputFolder('--save', o.save);
       const found = readdirSync(o.data).filter((d) => existsSync(join(o.data, d, 'input')) && existsSync(join(o.data, d, 'target')) && statSync(join(o.data, d)).isDirectory());
       // SIDD's .mat blocks take the place of a SIDD/{input,target} folder pair.
       const sidd = findSidd(o.data);
@@ -147,7 +159,7 @@ export function registerBenchmark(program: Command): void {
         if (!found.includes(w)) fail(`set ${w} not found under ${o.data} (need ${w}/input and ${w}/target${w === 'SIDD' ? `, or SIDD/${SIDD_NOISY}.mat and SIDD/${SIDD_GT}.mat` : ''})`);
       }
       if (wanted.length === 0) fail(`no test sets (<set>/input + <set>/target, or SIDD's .mat files) under ${o.data}`);
-      const { model } = loadModel(o.model ?? resolveTaskModel(o.task));
+      const { model } = loadModel(o.model ?? resolveTaskModel(taskFlag(o.task)));
       const table: { set: string; n: number; psnr: number; ssim: number; y: boolean }[] = [];
       for (const set of wanted) {
         const y = KNOWN.find((k) => k.name === set)?.y ?? false;
@@ -171,14 +183,14 @@ export function registerBenchmark(program: Command): void {
           const name = f.slice(join(o.data, set, 'input').length + 1);
           const gtPath = join(o.data, set, 'target', name);
           if (!existsSync(gtPath)) fail(`${f} has no target ${gtPath}`);
-          const img = await readImage(f);
-          const out = await restoreImage(model, img, { steps: Number(o.steps), tile: Number(o.tile) });
+          const img = await readImage(f, { maxPixels });
+          const out = await restoreImage(model, img, { steps, tile, overlap });
           if (o.save) {
-            mkdirSync(join(o.save, set), { recursive: true });
+            makeDirs(join(o.save, set));
             await writeImage(join(o.save, set, name), out, { overwrite: true });
           }
           const a = toUint8HWC(out);
-          const b = toUint8HWC(await readImage(gtPath));
+          const b = toUint8HWC(await readImage(gtPath, { maxPixels }));
           sp += psnr(a, b, { variant: 'deraining', yChannel: y });
           ss += ssim(a, b, { variant: 'deraining', yChannel: y });
           bar?.increment();

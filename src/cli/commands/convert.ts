@@ -1,18 +1,19 @@
 import type { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
-import { extname, resolve } from 'node:path';
+import { dirname, extname, resolve } from 'node:path';
 import { loadModel, saveModel, saveModelPth, type LoadedModel } from '../../model/checkpoint.js';
 import { detectCheckpointFormat, loadStateDict } from '../../io/state-dict.js';
 import type { DFTConfig } from '../../model/config.js';
 import { describeReport } from '../../nn/module.js';
 import { OutputExistsError } from '../../io/output-exists.js';
+import { checkOutputFolder, UsageError } from './flags.js';
 
 type Target = 'safetensors' | 'pth';
 
 /** `--to`, else the output's extension: .pth / .pt → pth, anything else → safetensors. */
 export function convertTarget(output: string, to: string | undefined): Target {
   if (to === undefined) return ['.pth', '.pt'].includes(extname(output).toLowerCase()) ? 'pth' : 'safetensors';
-  if (to !== 'pth' && to !== 'safetensors') throw new Error(`--to must be pth or safetensors, got '${to}'`);
+  if (to !== 'pth' && to !== 'safetensors') throw new UsageError(`--to must be pth or safetensors, got '${to}'`);
   return to;
 }
 
@@ -46,8 +47,12 @@ export function registerConvert(program: Command): void {
     .option('--force', 'overwrite the output if it exists (never the input)')
     .action((input: string, output: string, o: { to?: string; key?: string; strict: string; force?: boolean }) => {
       const target = convertTarget(output, o.to);
-      if (sameFile(input, output)) throw new Error(`${output} is the input file; refusing to overwrite it, even with --force (write to another file)`);
+      if (o.strict !== 'true' && o.strict !== 'false') throw new UsageError(`--strict must be true or false, got '${o.strict}'`);
+      if (!existsSync(input)) throw new UsageError(`${input}: no such checkpoint file`);
+      if (sameFile(input, output)) throw new UsageError(`${output} is the input file; refusing to overwrite it, even with --force (write to another file)`);
+      if (existsSync(output) && statSync(output).isDirectory()) throw new UsageError(`${output} is a folder; give the file to write`);
       if (!o.force && existsSync(output)) throw new OutputExistsError([output]);
+      checkOutputFolder('the output folder', dirname(resolve(output)));
       const strict = o.strict !== 'false';
       const load = (key: string | undefined): LoadedModel => {
         const m = loadModel(input, { key, strict });
@@ -69,7 +74,7 @@ export function registerConvert(program: Command): void {
       const ema = load(both ? 'params_ema' : o.key);
       const plain = both ? load('params') : null;
       if (plain && JSON.stringify(plain.config) !== JSON.stringify(ema.config)) {
-        throw new Error(`${input}: 'params' and 'params_ema' describe different networks; pick one with --key`);
+        throw new UsageError(`${input}: 'params' and 'params_ema' describe different networks; pick one with --key`);
       }
       for (const w of authorsCodeDifferences(ema.config)) process.stderr.write(`warning: ${w}\n`);
       const metadata: Record<string, string> = { source: input, ...(!both && ema.sourceKey ? { source_key: ema.sourceKey } : {}) };

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
+import { existsSync, statSync } from 'node:fs';
 import { makePairs } from '../../degrade/index.js';
 import { makePresetPairs, PRESET_NAMES, RECORDS_FILE, SPLITS, type PresetName, type Split } from '../../degrade/blind/index.js';
 import { fail } from '../progress.js';
+import { checkOutputFolder, intFlag, MAX_PIXELS_HELP, maxPixelsFlag } from './flags.js';
 
 function range(v: string | undefined, name: string): number | [number, number] | undefined {
   if (v === undefined) return undefined;
@@ -29,8 +31,16 @@ export function registerDegrade(program: Command): void {
     .option('--patch <px>', 'also crop each image to a random (seeded) patch of this size')
     .option('--seed <s>', 'seed (the same seed gives the same pairs)', '0')
     .option('--force', 'overwrite existing pairs')
+    .option('--max-pixels <n>', MAX_PIXELS_HELP)
     .action(async (clean: string, o: Record<string, string | boolean | undefined>, cmd: Command) => {
       const fromCli = (k: string) => cmd.getOptionValueSource(k) === 'cli';
+      // flags, the clean folder and the output folder before any image is read
+      const maxPixels = maxPixelsFlag(o.maxPixels as string | undefined);
+      const seedValue = intFlag('seed', o.seed as string, 0);
+      if (o.patch !== undefined) intFlag('patch', o.patch as string, 8, 65536);
+      if (!existsSync(clean)) fail(`${clean}: no such folder of clean images`);
+      if (!statSync(clean).isDirectory()) fail(`${clean} is a file; give the folder that holds the clean images`);
+      checkOutputFolder('--output', o.output as string);
       if (o.preset !== undefined) {
         if (o.type !== undefined) fail('give --type or --preset, not both');
         const preset = o.preset as string;
@@ -45,7 +55,7 @@ export function registerDegrade(program: Command): void {
         if (!Number.isInteger(seed)) fail(`--seed must be an integer; got '${o.seed}'`);
         const patch = o.patch ? Number(o.patch) : undefined;
         if (patch !== undefined && !(Number.isInteger(patch) && patch > 0)) fail(`--patch must be a positive integer; got '${o.patch}'`);
-        const r = await makePresetPairs(clean, o.output as string, { preset: preset as PresetName, split: split as Split, cleanFraction, seed, patch, force: !!o.force });
+        const r = await makePresetPairs(clean, o.output as string, { preset: preset as PresetName, split: split as Split, cleanFraction, seed, patch, force: !!o.force, maxPixels });
         console.log(`wrote ${r.written.length} pair(s) to ${o.output} (${preset} ${split}; parameters in ${RECORDS_FILE})${r.skipped.length ? `; skipped ${r.skipped.length}: ${r.skipped.map((s) => `${s.file} (${s.reason})`).join(', ')}` : ''}`);
         return;
       }
@@ -62,8 +72,9 @@ export function registerDegrade(program: Command): void {
         width: range(o.width as string | undefined, 'width'),
         brightness: range(o.brightness as string | undefined, 'brightness'),
         patch: o.patch ? Number(o.patch) : undefined,
-        seed: Number(o.seed),
+        seed: seedValue,
         force: !!o.force,
+        maxPixels,
       }).filter(([, v]) => v !== undefined));
       const r = await makePairs(clean, o.output as string, spec as unknown as Parameters<typeof makePairs>[2]);
       console.log(`wrote ${r.written.length} pair(s) to ${o.output}${r.skipped.length ? `; skipped ${r.skipped.length}: ${r.skipped.map((s) => `${s.file} (${s.reason})`).join(', ')}` : ''}`);

@@ -5,6 +5,7 @@ import { readImage, toUint8HWC } from '../../io/image.js';
 import { psnr, ssim, type MetricVariant } from '../../metrics/index.js';
 import { expandInputs } from '../files.js';
 import { fail } from '../progress.js';
+import { intFlag, MAX_PIXELS_HELP, maxPixelsFlag, UsageError } from './flags.js';
 
 export interface EvalRow {
   name: string;
@@ -13,10 +14,10 @@ export interface EvalRow {
 }
 
 /** Scores every prediction against the target of the same name. */
-export async function evaluateFolders(pred: string, gt: string, o: { y: boolean; crop: number; variant: MetricVariant }): Promise<{ rows: EvalRow[]; missing: string[] }> {
+export async function evaluateFolders(pred: string, gt: string, o: { y: boolean; crop: number; variant: MetricVariant; maxPixels?: number }): Promise<{ rows: EvalRow[]; missing: string[] }> {
   for (const [flag, dir] of [['--pred', pred], ['--gt', gt]] as const) {
-    if (!existsSync(dir)) throw new Error(`${flag} ${dir}: no such folder`);
-    if (!statSync(dir).isDirectory()) throw new Error(`${flag} ${dir}: not a folder`);
+    if (!existsSync(dir)) throw new UsageError(`${flag} ${dir}: no such folder`);
+    if (!statSync(dir).isDirectory()) throw new UsageError(`${flag} ${dir}: not a folder`);
   }
   const { files } = expandInputs([pred]);
   const rows: EvalRow[] = [];
@@ -27,8 +28,8 @@ export async function evaluateFolders(pred: string, gt: string, o: { y: boolean;
       missing.push(basename(f));
       continue;
     }
-    const a = toUint8HWC(await readImage(f));
-    const b = toUint8HWC(await readImage(g));
+    const a = toUint8HWC(await readImage(f, { maxPixels: o.maxPixels }));
+    const b = toUint8HWC(await readImage(g, { maxPixels: o.maxPixels }));
     const opts = { variant: o.variant, yChannel: o.y, cropBorder: o.crop };
     rows.push({ name: basename(f), psnr: psnr(a, b, opts), ssim: ssim(a, b, opts) });
   }
@@ -55,11 +56,12 @@ export function registerEval(program: Command): void {
     .option('--crop <n>', 'crop this many border pixels', '0')
     .option('--variant <v>', "'deraining' (the evaluation script behind the paper's tables) or 'basicsr' (validation-time)", 'deraining')
     .option('--json', 'print JSON')
-    .action(async (o: { pred: string; gt: string; y?: boolean; crop: string; variant: string; json?: boolean }) => {
-      const crop = Number(o.crop);
-      if (!Number.isInteger(crop) || crop < 0) fail(`--crop must be a non-negative integer, got '${o.crop}'`);
-      if (o.variant !== 'deraining' && o.variant !== 'basicsr') fail(`--variant must be 'deraining' or 'basicsr'`);
-      const { rows, missing } = await evaluateFolders(o.pred, o.gt, { y: !!o.y, crop, variant: o.variant }).catch((e: Error) => fail(e.message));
+    .option('--max-pixels <n>', MAX_PIXELS_HELP)
+    .action(async (o: { pred: string; gt: string; y?: boolean; crop: string; variant: string; json?: boolean; maxPixels?: string }) => {
+      const crop = intFlag('crop', o.crop, 0, 100_000);
+      if (o.variant !== 'deraining' && o.variant !== 'basicsr') fail(`--variant must be 'deraining' or 'basicsr', got '${o.variant}'`);
+      const maxPixels = maxPixelsFlag(o.maxPixels);
+      const { rows, missing } = await evaluateFolders(o.pred, o.gt, { y: !!o.y, crop, variant: o.variant, maxPixels });
       for (const m of missing) process.stderr.write(`diff-mamba: ${m} has no target in ${o.gt}\n`);
       if (rows.length === 0) fail(`no prediction in ${o.pred} has a target in ${o.gt}`);
       if (o.json) {

@@ -2,13 +2,14 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { readImage, writeImage, toUint8HWC, type FloatImage } from '../../io/image.js';
-import { loadModel } from '../../model/checkpoint.js';
+import { loadModel, NonFiniteError } from '../../model/checkpoint.js';
 import { restoreImage } from '../../restore/image.js';
 import { RESTORE_DEFAULTS, RestoreAbortedError } from '../../restore/restorer.js';
 import { resolveTaskModel } from '../../restore/bundled.js';
 import { psnr, ssim } from '../../metrics/index.js';
 import { abortOnSigint, fail, progressBar } from '../progress.js';
 import { expandInputs } from '../files.js';
+import { checkFileFlag, checkOutputFolder, existingInputs, intFlag, MAX_PIXELS_HELP, maxPixelsFlag, numFlag, plannedOutputs, taskFlag, tileFlags, withoutPath } from './flags.js';
 
 interface RestoreFlags {
   output: string;
@@ -23,12 +24,7 @@ interface RestoreFlags {
   ensemble?: boolean;
   force?: boolean;
   reference?: string;
-}
-
-function intFlag(name: string, v: string, min: number): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) fail(`--${name} must be an integer ≥ ${min}, got '${v}'`);
-  return n;
+  maxPixels?: string;
 }
 
 function scores(a: FloatImage, b: FloatImage): { psnr: number; ssim: number } {
@@ -54,22 +50,28 @@ export function registerRestore(program: Command): void {
     .option('--ensemble', 'average over the 8 flips/rotations (8× slower)')
     .option('--force', 'overwrite existing outputs')
     .option('--reference <clean>', 'a clean original: print the PSNR/SSIM of the input and of the result against it')
+    .option('--max-pixels <n>', MAX_PIXELS_HELP)
     .action(async (inputs: string[], o: RestoreFlags) => {
-      const steps = intFlag('steps', o.steps, 1);
+      // every flag, the inputs and the output folder are checked before the model is loaded
+      const steps = intFlag('steps', o.steps, 1, 1000);
       const seed = intFlag('seed', o.seed, 0);
-      const tile = intFlag('tile', o.tile, 0);
-      const overlap = intFlag('overlap', o.overlap, 0);
-      const eta = Number(o.eta);
-      if (!Number.isFinite(eta) || eta < 0) fail(`--eta must be a number ≥ 0, got '${o.eta}'`);
-      const { files, unmatched } = expandInputs(inputs);
-      for (const u of unmatched) process.stderr.write(`diff-mamba: no images match ${u}\n`);
-      if (files.length === 0) fail('no input images');
-      const modelPath = o.model ?? resolveTaskModel(o.task);
+      const { tile, overlap } = tileFlags(o.tile, o.overlap);
+      const eta = numFlag('eta', o.eta, 0, 1);
+      const maxPixels = maxPixelsFlag(o.maxPixels);
+      const expanded = expandInputs(inputs);
+      for (const u of expanded.unmatched) process.stderr.write(`diff-mamba: no images match ${u}\n`);
+      if (expanded.files.length === 0) fail('no input images');
+      const { files, missing } = existingInputs(expanded.files);
+      if (o.reference !== undefined) checkFileFlag('--reference', o.reference);
+      if (o.model !== undefined) checkFileFlag('--model', o.model);
+      checkOutputFolder('--output', o.output);
+      plannedOutputs(files, o.output, !!o.force);
+      const modelPath = o.model ?? resolveTaskModel(taskFlag(o.task));
       const { model } = loadModel(modelPath, { key: o.key });
-      const reference = o.reference ? await readImage(o.reference) : null;
+      const reference = o.reference ? await readImage(o.reference, { maxPixels }) : null;
       const ac = abortOnSigint('stopping after the current image');
       const bar = progressBar('{bar} {percentage}% | {name} ({image}/{images}) tile {tile}/{tiles} | {duration_formatted}', { lines: true });
-      let failures = 0;
+      let failures = missing;
       for (let i = 0; i < files.length; i++) {
         if (ac.signal.aborted) break;
         const file = files[i];
@@ -77,7 +79,10 @@ export function registerRestore(program: Command): void {
         try {
           if (resolve(out) === resolve(file)) throw new Error(`the output would overwrite the input ${file}; choose another --output folder`);
           if (existsSync(out) && !o.force) throw new Error(`${out} exists (use --force to overwrite)`);
-          const img = await readImage(file);
+          const img = await readImage(file, { maxPixels });
+          if (reference && (reference.width !== img.width || reference.height !== img.height || reference.channels !== img.channels)) {
+            throw new Error(`--reference ${o.reference} is ${reference.width}×${reference.height}×${reference.channels}, the input ${img.width}×${img.height}×${img.channels}`);
+          }
           const started = Date.now();
           bar?.start(1, 0, { name: basename(file), image: i + 1, images: files.length, tile: 0, tiles: '?' });
           const restored = await restoreImage(model, img, {
@@ -108,8 +113,10 @@ export function registerRestore(program: Command): void {
         } catch (e) {
           bar?.stop();
           if (e instanceof RestoreAbortedError) break;
+          // broken weights fail every image alike: stop at the first
+          if (e instanceof NonFiniteError) throw e;
           failures++;
-          process.stderr.write(`diff-mamba: ${file}: ${(e as Error).message}\n`);
+          process.stderr.write(`diff-mamba: ${file}: ${withoutPath((e as Error).message, file)}\n`);
         }
       }
       if (ac.signal.aborted) process.stderr.write('diff-mamba: stopped; images already written are kept\n');
