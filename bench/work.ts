@@ -52,21 +52,6 @@ export function countWork<T>(fn: () => T): { result: T; work: Work & { rows: Pro
   return { result, work: sumRows(prof.rows()) };
 }
 
-/** countWork for an async function (nothing else may run kernels meanwhile). */
-export async function countWorkAsync<T>(fn: () => Promise<T>): Promise<{ result: T; work: Work & { rows: ProfileRow[] } }> {
-  const active = kernels();
-  const saved = { ...active };
-  const prof = profileKernels(saved);
-  Object.assign(active as object, prof.kernels);
-  let result: T;
-  try {
-    result = await fn();
-  } finally {
-    Object.assign(active as object, saved);
-  }
-  return { result, work: sumRows(prof.rows()) };
-}
-
 /** A stride-1 convolution cin → cout with a k×k kernel over `pixels` output pixels, `groups` groups, batch n. */
 function conv(n: number, cin: number, cout: number, k: number, pixels: number, groups = 1): Work {
   return { flops: 2 * n * pixels * cout * (cin / groups) * k * k, updates: 0 };
