@@ -58,7 +58,7 @@ export const DEFAULT_MAX_PIXELS = LIMITS.maxPixels.default;
 
 /** What sharp / libvips said, on one line, with a plainer word for libvips' 'Unknown error'. */
 function decoderMessage(e: unknown): string {
-  const m = (e instanceof Error ? e.message : String(e)).split(/\r?\n/).map((l) => l.trim()).filter(Boolean).join('; ');
+  const m = (e instanceof Error ? e.message : String(e)).split(/\r?\n/).map((l) => l.trim()).filter(Boolean).join('; ').replace(/[:;]\s*$/, '');
   if (!m || /^unknown error$/i.test(m)) return 'the data is damaged or truncated';
   return m.length > 200 ? `${m.slice(0, 199)}…` : m;
 }

@@ -157,6 +157,6 @@ export const PROJECT_ERROR_NAMES: ReadonlySet<string> = new Set([
 ]);
 
 /** True for an error of one of the project's own classes (not a bare TypeError / RangeError / SyntaxError). */
-export function isProjectError(e: unknown): e is Error {
+export function isProjectError(e: unknown): boolean {
   return e instanceof Error && PROJECT_ERROR_NAMES.has(e.name);
 }

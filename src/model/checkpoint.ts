@@ -5,7 +5,7 @@ import { loadStateDict } from '../io/state-dict.js';
 import { serializeSafetensors } from '../io/safetensors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { basicsrCheckpoint, serializePth } from '../io/pth/save.js';
-import type { LoadReport } from '../nn/module.js';
+import { StateDictError, type LoadReport } from '../nn/module.js';
 import { DFT } from './dft.js';
 import { ConfigError, DEFAULT_DFT_CONFIG, dftParameterCount, pickDFTConfig, resolveDFTConfig, type DFTConfig } from './config.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -184,9 +184,30 @@ export function loadModel(path: string, opts: LoadModelOptions = {}): LoadedMode
   const bad = describeBadValues(findBadValues(sd.tensors, EXPLODED_WEIGHT));
   if (bad) throw new NonFiniteError(`${path}: the weights hold ${bad}; refusing to use them (diff-mamba info ${path} lists them)`);
   const model = new DFT(config);
-  const report = model.loadStateDict(sd.tensors, strict);
+  let report: LoadReport;
+  try {
+    report = model.loadStateDict(sd.tensors, strict);
+  } catch (e) {
+    model.dispose();
+    // one line that names the file, the first few keys of each kind
+    if (e instanceof StateDictError) e.message = `${path}: ${summarizeReport(e.report)}`;
+    throw e;
+  }
   if (opts.checkOutputs ?? true) guardOutputs(model, path);
   return { model, config, report, sourceKey: sd.sourceKey, metadata: sd.metadata, dispose: () => model.dispose() };
+}
+
+/** A load report on one line: counts and the first keys of each kind (names from the file shown safely). */
+export function summarizeReport(r: LoadReport): string {
+  const some = (keys: readonly string[]) => keys.slice(0, 4).map((k) => showName(k, 60)).join(', ') + (keys.length > 4 ? `, … ${keys.length - 4} more` : '');
+  const parts: string[] = [];
+  if (r.missing.length) parts.push(`${r.missing.length} missing key${r.missing.length > 1 ? 's' : ''} (${some(r.missing)})`);
+  if (r.unexpected.length) parts.push(`${r.unexpected.length} unexpected key${r.unexpected.length > 1 ? 's' : ''} (${some(r.unexpected)})`);
+  if (r.wrongShape.length) {
+    const w = r.wrongShape[0];
+    parts.push(`${r.wrongShape.length} of the wrong shape (${showName(w.key, 60)} is [${w.got.join(', ')}], the network needs [${w.expected.join(', ')}]${r.wrongShape.length > 1 ? ', …' : ''})`);
+  }
+  return `the weights do not fit the network: ${parts.join('; ')} (diff-mamba info lists them all)`;
 }
 
 /** The network configuration of a loaded state dict: its metadata's, else inferred from the shapes. */

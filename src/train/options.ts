@@ -20,7 +20,7 @@
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { makeDirs } from '../io/atomic.js';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseDocument } from 'yaml';
 import { BETA_SCHEDULES, type BetaScheduleName } from '../diffusion/schedule.js';
 import type { LrSchedulerType, SchedulerOptions } from './lr-scheduler.js';
 import type { GaussianNoiseOptions } from './data/gaussian-noise.js';
@@ -487,11 +487,19 @@ export function parseOptions(text: string, opts: ParseOptionsOptions = {}): Trai
   const file = opts.file ?? null;
   const r = new Reader(file);
   let doc: unknown;
+  // the yaml package's messages quote the offending lines after the first
+  const firstLine = (m: string) => m.split(/\r?\n/)[0].trim().replace(/:$/, '').slice(0, 200);
   try {
     // YAML 1.1 like PyYAML, which the authors' files are written for (yes/no booleans, ~ null)
-    doc = parseYaml(text, { version: '1.1', customTags: (tags) => [explicitFloat, ...tags] });
+    const parsed = parseDocument(text, { version: '1.1', customTags: (tags) => [explicitFloat, ...tags], prettyErrors: true });
+    if (parsed.errors.length) throw parsed.errors[0];
+    // an unknown tag (!!python/object…) would otherwise become a plain string, with a warning on stderr
+    const tag = parsed.warnings.find((w) => w.code === 'TAG_RESOLVE_FAILED');
+    if (tag) throw new OptionsError('', `unsupported YAML tag: ${firstLine(tag.message)}`, file);
+    doc = parsed.toJS({ maxAliasCount: 100 });
   } catch (e) {
-    throw new OptionsError('', `not valid YAML: ${(e as Error).message}`, file);
+    if (e instanceof OptionsError) throw e;
+    throw new OptionsError('', `not valid YAML: ${firstLine((e as Error).message)}`, file);
   }
   if (doc === null || doc === undefined) doc = {};
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new OptionsError('', 'the top level must be a mapping', file);

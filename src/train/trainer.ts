@@ -110,10 +110,12 @@ export class Trainer {
     if (!ds) throw new TrainingError(`${opts.file ?? 'options'}: datasets.train is required for training`);
     // every folder and file the run needs, before the network is built or a folder written
     checkOptionPaths(opts, resume !== undefined ? { resume } : {});
+    // a damaged state fails here, before the data set is read
+    const resumeFrom = resume ?? opts.path.resumeState;
+    const state = resumeFrom ? loadTrainingState(resumeFrom) : null;
     const trainer = new Trainer(opts, await openDataset(ds), hooks);
     for (const dir of [opts.path.models, opts.path.trainingStates, opts.path.experimentsRoot]) mkdirSync(dir, { recursive: true });
-    const resumeFrom = resume ?? opts.path.resumeState;
-    if (resumeFrom) trainer.restore(loadTrainingState(resumeFrom), resumeFrom);
+    if (state && resumeFrom) trainer.restore(state, resumeFrom);
     return trainer;
   }
 

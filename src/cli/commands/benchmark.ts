@@ -146,6 +146,7 @@ export function registerBenchmark(program: Command): void {
       const { tile, overlap } = tileFlags(o.tile, o.overlap);
       if (o.limit !== undefined) intFlag('limit', o.limit, 1);
       const maxPixels = maxPixelsFlag(o.maxPixels);
+      if (o.model === undefined) taskFlag(o.task);
       o.steps = String(steps);
       if (!existsSync(o.data)) fail(`--data ${o.data} does not exist`);
       if (!statSync(o.data).isDirectory()) fail(`--data ${o.data} is a file, not the folder of test sets`);

@@ -58,6 +58,7 @@ export function registerRestore(program: Command): void {
       const { tile, overlap } = tileFlags(o.tile, o.overlap);
       const eta = numFlag('eta', o.eta, 0, 1);
       const maxPixels = maxPixelsFlag(o.maxPixels);
+      if (o.model === undefined) taskFlag(o.task);
       const expanded = expandInputs(inputs);
       for (const u of expanded.unmatched) process.stderr.write(`diff-mamba: no images match ${u}\n`);
       if (expanded.files.length === 0) fail('no input images');
