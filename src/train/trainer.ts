@@ -238,7 +238,7 @@ export class Trainer {
     const metric = Object.values(o.val.metrics).find((m) => m.type === 'calculate_psnr') ?? { cropBorder: 0, testYChannel: false };
     let sum = 0;
     for (const p of this.valCache) {
-      const out = sampleImage(this.emaModel, this.schedule, p.lq, { steps: o.diffusion.samplingTimesteps, eta: 0, seed: 0 });
+      const out = await sampleImage(this.emaModel, this.schedule, p.lq, { steps: o.diffusion.samplingTimesteps, eta: 0, seed: 0 });
       sum += psnrOf(out, p.gt, { yChannel: metric.testYChannel, cropBorder: metric.cropBorder });
     }
     const mean = sum / this.valCache.length;
