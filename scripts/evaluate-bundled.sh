@@ -24,7 +24,7 @@ score() { # pred gt [--y] -> "psnr ssim"
       $CLI restore "$d/input" -o "$OUT/$task/$s" $model --force > /dev/null
       tv_rgb="—"; tv_y="—"
       if [ "$task" = denoise ] && /usr/bin/python3 -c 'import skimage' 2>/dev/null; then
-        /usr/bin/python3 scripts/tv_baseline.py "$d" "$OUT/tv/$s" >&2
+        /usr/bin/python3 research/tv_baseline.py "$d" "$OUT/tv/$s" >&2
         tv_rgb=$(score "$OUT/tv/$s" "$d/target" | tr ' ' /); tv_y=$(score "$OUT/tv/$s" "$d/target" --y | tr ' ' /)
       fi
       echo "| $task | $s | RGB | $(score "$d/input" "$d/target" | tr ' ' /) | $(score "$OUT/$task/$s" "$d/target" | tr ' ' /) | $tv_rgb |"

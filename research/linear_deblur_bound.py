@@ -8,7 +8,7 @@ each filter's mean L1 and MSE on the training pixels it was fitted on and its PS
 validation folders, beside the blurred input's (the identity filter). It shows why the fine
 stage's L1 objective does not reward sharpening: the L2 filter lowers the MSE of the input by
 about 5% but its L1 not at all. Needs Debian's python3-skimage (numpy, imageio). Usage:
-  /usr/bin/python3 scripts/linear_deblur_bound.py [datasets/deblur] [R]
+  /usr/bin/python3 research/linear_deblur_bound.py [datasets/deblur] [R]
 """
 import sys
 from pathlib import Path

@@ -5,7 +5,7 @@ Writes the TV results as PNGs so that they are scored by the same `diff-mamba ev
 model. The TV weight is chosen per folder from a grid by the best mean PSNR against the
 targets (an oracle choice: the strongest setting of the classical method).
 Needs Debian's python3-skimage.  Usage:
-  /usr/bin/python3 scripts/tv_baseline.py datasets/denoise/val_sigma25 out/tv_sigma25
+  /usr/bin/python3 research/tv_baseline.py datasets/denoise/val_sigma25 out/tv_sigma25
 """
 import sys
 from pathlib import Path

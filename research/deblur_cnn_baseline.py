@@ -10,7 +10,7 @@ per step (flips and transposes). Prints the validation PSNR on the 128x128 crops
 (datasets/deblur/val) every 200 steps and at the end on the full-size held-out photos
 (datasets/deblur/val_full), beside the blurred input's. PSNR on 8-bit rounded RGB.
 Needs Debian's python3-torch and python3-pil. Usage (about 30 minutes on one idle core):
-  /usr/bin/python3 scripts/deblur_cnn_baseline.py [steps 5600] [width 32] [threads 1]
+  /usr/bin/python3 research/deblur_cnn_baseline.py [steps 5600] [width 32] [threads 1]
 """
 import math
 import os
