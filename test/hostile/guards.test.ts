@@ -120,10 +120,13 @@ test('atomic writes: temporary files of dead processes are removed, live ones ke
   assert.throws(() => writeFileAtomic(join(d, 'a.bin'), new Uint8Array([9]), { overwrite: false }), OutputExistsError);
   assert.deepEqual([...readFileSync(join(d, 'a.bin'))], [1, 2, 3]);
   assert.ok(!readdirSync(d).some((n) => n.startsWith('a.bin.tmp')), 'no temporary file left after a refusal');
-  const t0 = Date.now();
-  assert.throws(() => makeDirs('/proc/diff-mamba-test/a/b'), /cannot create the folder \(ENOENT\)/);
-  assert.throws(() => writeFileAtomic('/proc/diff-mamba-test/x.bin', new Uint8Array(1)), /cannot create the folder/);
-  assert.ok(Date.now() - t0 < 5000);
+  if (process.platform === 'linux') {
+    // Node's own recursive mkdirSync never returns here
+    const t0 = Date.now();
+    assert.throws(() => makeDirs('/proc/diff-mamba-test/a/b'), /cannot create the folder \(ENOENT\)/);
+    assert.throws(() => writeFileAtomic('/proc/diff-mamba-test/x.bin', new Uint8Array(1)), /cannot create the folder/);
+    assert.ok(Date.now() - t0 < 5000);
+  }
 });
 
 test('a damaged training state is a TrainingStateError naming the file', () => {
