@@ -18,7 +18,7 @@
  * `Dataset_BlindDegradation` (docs/degradations.md).
  */
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { makeDirs } from '../io/atomic.js';
+import { makeDirs, removeStaleTempFiles } from '../io/atomic.js';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { BETA_SCHEDULES, type BetaScheduleName } from '../diffusion/schedule.js';
@@ -887,6 +887,8 @@ export function checkOptionPaths(o: TrainOptions, extra: { resume?: string } = {
     for (const dir of [root, o.path.models, o.path.trainingStates]) {
       if (existsSync(dir) && !statSync(dir).isDirectory()) fail('path.experiments_root', `${dir}: exists and is not a folder`);
       makeDirs(dir);
+      // what a run killed mid-write left behind
+      removeStaleTempFiles(dir);
     }
     writeFileSync(probe, 'ok\n');
     rmSync(probe, { force: true });

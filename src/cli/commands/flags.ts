@@ -1,6 +1,6 @@
 import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { makeDirs } from '../../io/atomic.js';
+import { makeDirs, removeStaleTempFiles } from '../../io/atomic.js';
 import { limit } from '../../io/limits.js';
 import { OutputExistsError } from '../../io/output-exists.js';
 import { TASKS } from '../../restore/bundled.js';
@@ -69,6 +69,7 @@ export function checkOutputFolder(flag: string, dir: string): void {
   const probe = join(dir, `.diff-mamba-write-test-${process.pid}`);
   try {
     makeDirs(dir);
+    removeStaleTempFiles(dir);
     writeFileSync(probe, 'ok\n');
     rmSync(probe, { force: true });
   } catch (e) {
