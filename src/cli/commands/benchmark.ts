@@ -8,10 +8,9 @@ import type { DFT } from '../../model/dft.js';
 import { loadModel } from '../../model/checkpoint.js';
 import { restoreImage } from '../../restore/image.js';
 import { RESTORE_DEFAULTS } from '../../restore/restorer.js';
-import { resolveTaskModel } from '../../restore/bundled.js';
 import { psnr, ssim } from '../../metrics/index.js';
 import { expandInputs } from '../files.js';
-import { checkOutputFolder, intFlag, MAX_PIXELS_HELP, maxPixelsFlag, taskFlag, tileFlags } from './flags.js';
+import { checkOutputFolder, intFlag, MAX_PIXELS_HELP, maxPixelsFlag, taskFlag, taskModel, tileFlags } from './flags.js';
 import { fail, progressBar } from '../progress.js';
 
 /** The standard test sets in the order the papers print them; Y-channel scoring for deraining as the authors' script. */
@@ -160,7 +159,7 @@ export function registerBenchmark(program: Command): void {
         if (!found.includes(w)) fail(`set ${w} not found under ${o.data} (need ${w}/input and ${w}/target${w === 'SIDD' ? `, or SIDD/${SIDD_NOISY}.mat and SIDD/${SIDD_GT}.mat` : ''})`);
       }
       if (wanted.length === 0) fail(`no test sets (<set>/input + <set>/target, or SIDD's .mat files) under ${o.data}`);
-      const { model } = loadModel(o.model ?? resolveTaskModel(taskFlag(o.task)));
+      const { model } = loadModel(o.model ?? taskModel(o.task));
       const table: { set: string; n: number; psnr: number; ssim: number; y: boolean }[] = [];
       for (const set of wanted) {
         const y = KNOWN.find((k) => k.name === set)?.y ?? false;

@@ -3,7 +3,7 @@ import { basename, join, resolve } from 'node:path';
 import { makeDirs, removeStaleTempFiles } from '../../io/atomic.js';
 import { limit } from '../../io/limits.js';
 import { OutputExistsError } from '../../io/output-exists.js';
-import { TASKS } from '../../restore/bundled.js';
+import { resolveTaskModel, TASKS } from '../../restore/bundled.js';
 
 /**
  * Checking the command line before any work: every flag's range, the output folder, the
@@ -127,4 +127,14 @@ export function withoutPath(message: string, file: string): string {
 export function taskFlag(v: string): string {
   if (!(TASKS as readonly string[]).includes(v)) throw new UsageError(`--task must be ${TASKS.join(', ')}, got '${v}'`);
   return v;
+}
+
+/** The bundled model of --task, or a UsageError (an unknown task, a missing model file). */
+export function taskModel(task: string): string {
+  taskFlag(task);
+  try {
+    return resolveTaskModel(task);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }

@@ -5,11 +5,10 @@ import { readImage, writeImage, toUint8HWC, type FloatImage } from '../../io/ima
 import { loadModel, NonFiniteError } from '../../model/checkpoint.js';
 import { restoreImage } from '../../restore/image.js';
 import { RESTORE_DEFAULTS, RestoreAbortedError } from '../../restore/restorer.js';
-import { resolveTaskModel } from '../../restore/bundled.js';
 import { psnr, ssim } from '../../metrics/index.js';
 import { abortOnSigint, fail, progressBar } from '../progress.js';
 import { expandInputs } from '../files.js';
-import { checkFileFlag, checkOutputFolder, existingInputs, intFlag, MAX_PIXELS_HELP, maxPixelsFlag, numFlag, plannedOutputs, taskFlag, tileFlags, withoutPath } from './flags.js';
+import { checkFileFlag, checkOutputFolder, existingInputs, intFlag, MAX_PIXELS_HELP, maxPixelsFlag, numFlag, plannedOutputs, taskFlag, taskModel, tileFlags, withoutPath } from './flags.js';
 
 interface RestoreFlags {
   output: string;
@@ -67,7 +66,7 @@ export function registerRestore(program: Command): void {
       if (o.model !== undefined) checkFileFlag('--model', o.model);
       checkOutputFolder('--output', o.output);
       plannedOutputs(files, o.output, !!o.force);
-      const modelPath = o.model ?? resolveTaskModel(taskFlag(o.task));
+      const modelPath = o.model ?? taskModel(o.task);
       const { model } = loadModel(modelPath, { key: o.key });
       const reference = o.reference ? await readImage(o.reference, { maxPixels }) : null;
       const ac = abortOnSigint('stopping after the current image');
