@@ -22,7 +22,8 @@ export type { NoisePredictor, DdimOptions, DdimAsyncOptions, DdimPause, DdimResu
 export { coarseLoss, fineLoss, msSsim, l1Loss } from './train/losses/index.js';
 export { Trainer } from './train/trainer.js';
 export type { TrainerHooks, IterationInfo, TrainResult } from './train/trainer.js';
-export { loadOptions, parseOptions, OptionsError } from './train/options.js';
+export { loadOptions, parseOptions, checkOptionPaths, OptionsError } from './train/options.js';
+export { TrainingError, TrainingStateError } from './train/state.js';
 export type { TrainOptions, ParseOptionsOptions } from './train/options.js';
 
 export { restoreImage } from './restore/image.js';
@@ -34,8 +35,10 @@ export { bundledModelPath, TASKS, type Task } from './restore/bundled.js';
 
 export { readImage, writeImage, toUint8HWC, ImageIOError } from './io/image.js';
 export { OutputExistsError } from './io/output-exists.js';
+export { NonFiniteError } from './model/checkpoint.js';
+export { CheckpointError } from './io/state-dict.js';
 export type { FloatImage, ReadImage, ReadImageOptions, WriteImageOptions, ImageFormat } from './io/image.js';
-export { readSafetensors, parseSafetensors, serializeSafetensors } from './io/safetensors.js';
+export { readSafetensors, parseSafetensors, serializeSafetensors, SafetensorsError } from './io/safetensors.js';
 export { loadStateDict } from './io/state-dict.js';
 export { psnr, ssim } from './metrics/index.js';
 export type { MetricOptions, MetricVariant, SsimOptions } from './metrics/index.js';
