@@ -222,7 +222,6 @@ export function checkpointConfig(sd: { metadata: Record<string, string>; tensors
   return resolveDFTConfig(pickDFTConfig(raw as Record<string, unknown>), `${path} metadata config`);
 }
 
-export { writeFileAtomic, removeStaleTempFiles } from '../io/atomic.js';
 
 /**
  * Saves the weights under the official key names (loadable by

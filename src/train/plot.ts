@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { writeFileAtomic } from '../model/checkpoint.js';
+import { writeFileAtomic } from '../io/atomic.js';
 
 interface Series {
   title: string;

@@ -4,7 +4,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadModel, saveModel, inferDFTConfig, writeFileAtomic } from '../../src/model/checkpoint.js';
+import { loadModel, saveModel, inferDFTConfig } from '../../src/model/checkpoint.js';
+import { writeFileAtomic } from '../../src/io/atomic.js';
 import { readSafetensors } from '../../src/io/safetensors.js';
 import { DFT } from '../../src/model/index.js';
 import { noGrad } from '../../src/tensor/tensor.js';
@@ -47,7 +48,7 @@ describe('model checkpoints', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dm-atomic-'));
     const target = join(dir, 'state.bin');
     writeFileAtomic(target, Buffer.from('previous checkpoint'));
-    const mod = join(repoRoot(), 'dist', 'src', 'model', 'checkpoint.js');
+    const mod = join(repoRoot(), 'dist', 'src', 'io', 'atomic.js');
     const child = spawn(process.execPath, ['--input-type=module', '-e', `import { writeFileAtomic } from '${mod}'; process.stdout.write('go\\n'); writeFileAtomic('${target}', new Uint8Array(1536 * 2 ** 20).fill(7));`]);
     await new Promise<void>((r) => child.stdout.once('data', () => r()));
     await new Promise((r) => setTimeout(r, 150));
