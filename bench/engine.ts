@@ -3,7 +3,6 @@
  * Debian's PyTorch is installed, the same work in PyTorch (bench/torch_engine.py) in the same run.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kernels } from '../src/backend/index.js';
@@ -11,11 +10,10 @@ import { loadNativeAddon } from '../src/backend/native/index.js';
 import type { Conv2dArgs, Kernels, ScanArgs, ScanInputs } from '../src/backend/kernels.js';
 import { timeMedian, type BenchGroup, type BenchOptions, type BenchResult } from './harness.js';
 import { Rng } from '../src/tensor/random.js';
-import { referenceDir } from './child.js';
+import { PYTHON, referenceDir, torchAvailable } from './child.js';
 
 /** The repository root, from dist/bench/. */
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const PYTHON = '/usr/bin/python3';
 /** The chunk the tensor op passes to the scan (src/tensor/ops/scan.ts SCAN_CHUNK). */
 const SCAN_CHUNK = 64;
 
@@ -172,19 +170,6 @@ function cases(): Case[] {
 function nativeIsa(): string | null {
   const a = loadNativeAddon();
   return typeof a === 'string' ? null : a.isa();
-}
-
-let torchCheck: true | string | undefined;
-
-/** Whether Debian's PyTorch can be imported, or why not. */
-function torchAvailable(): true | string {
-  if (torchCheck !== undefined) return torchCheck;
-  if (!existsSync(PYTHON)) torchCheck = `${PYTHON} not found`;
-  else {
-    const r = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
-    torchCheck = r.status === 0 ? true : `${PYTHON} cannot import torch`;
-  }
-  return torchCheck;
 }
 
 interface TorchTiming {
