@@ -165,7 +165,8 @@ Napi::Object fields(Napi::Env env, std::initializer_list<std::pair<const char*, 
   return r;
 }
 
-// matmul(threads, a, b, batch, m, k, n, transA, transB, strideA, strideB)
+// matmul(threads, a, b, batch, m, k, n, transA, transB, strideA, strideB, into, accumulate, strideC) -> C
+// (into, or a new array when into is null)
 Napi::Value Matmul(const Napi::CallbackInfo& info) {
   Args a(info, "matmul");
   int nth = a.threads(0);
@@ -176,9 +177,19 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
   int64_t needB = batch > 0 ? (batch - 1) * sb + static_cast<int64_t>(k) * n : 0;
   const float* pa = a.f32(1, "a", needA);
   const float* pb = a.f32(2, "b", needB);
-  auto c = out(info.Env(), static_cast<int64_t>(batch) * m * n);
+  const bool acc = a.boolean(12, "accumulate");
+  const int64_t sc = a.integer(13, "strideC");
+  if (sc < static_cast<int64_t>(m) * n) a.fail("strideC must be at least m·n");
+  Napi::Float32Array c;
+  if (info[11].IsNull() || info[11].IsUndefined()) {
+    if (acc) a.fail("accumulate needs an into array");
+    c = out(info.Env(), batch > 0 ? (batch - 1) * sc + static_cast<int64_t>(m) * n : 0);
+  } else {
+    a.f32(11, "into", batch > 0 ? (batch - 1) * sc + static_cast<int64_t>(m) * n : 0);
+    c = info[11].As<Napi::Float32Array>();
+  }
   std::lock_guard<std::mutex> lock(callMutex);
-  active->matmul(nth, pa, pb, c.Data(), batch, m, k, n, ta, tb, sa, sb);
+  active->matmul(nth, pa, pb, c.Data(), batch, m, k, n, ta, tb, sa, sb, sc, acc);
   return c;
 }
 

@@ -26,7 +26,7 @@ struct DmScanGrads {
 #define DM_DECLARE_KERNELS(NS)                                                                              \
   namespace NS {                                                                                            \
   void matmul(int nth, const float* a, const float* b, float* c, int batch, int m, int k, int n, bool transA, \
-              bool transB, int64_t strideA, int64_t strideB);                                               \
+              bool transB, int64_t strideA, int64_t strideB, int64_t strideC, bool accumulate);            \
   void conv2d(int nth, const float* x, const float* w, const float* bias, float* y, const DmConvShape& s);   \
   void conv2dBackwardInput(int nth, const float* gy, const float* w, float* gx, const DmConvShape& s);       \
   void conv2dBackwardWeight(int nth, const float* gy, const float* x, float* gw, const DmConvShape& s);      \

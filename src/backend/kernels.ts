@@ -18,6 +18,19 @@ export interface MatmulArgs {
   /** Elements between consecutive batch matrices; 0 broadcasts one matrix to every batch. */
   strideA: number;
   strideB: number;
+  /**
+   * Where C goes: this array, instead of a new one (returned either way), batch matrix bi at
+   * bi·strideC (default m·n); with accumulate, A·B is added to what it holds.
+   */
+  into?: Float32Array;
+  accumulate?: boolean;
+  strideC?: number;
+}
+
+/** The elements a matmul writes into: its `into` array must hold at least this many. */
+export function matmulOutputLength(a: MatmulArgs): number {
+  if (a.batch === 0) return 0;
+  return (a.batch - 1) * (a.strideC ?? a.m * a.n) + a.m * a.n;
 }
 
 /** 2-D convolution, stride 1, NCHW input, OIHW weight (I = C / groups). */

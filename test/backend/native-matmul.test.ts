@@ -42,9 +42,37 @@ test('native matmul: batches, stride-0 broadcast, large blocked shapes', { skip:
 test('native matmul rejects arrays shorter than the sizes', { skip: skipReason }, async () => {
   const { throws } = await import('node:assert/strict');
   throws(
-    () => addon().matmul(1, new Float32Array(5), new Float32Array(6), 1, 2, 3, 2, false, false, 6, 6),
+    () => addon().matmul(1, new Float32Array(5), new Float32Array(6), 1, 2, 3, 2, false, false, 6, 6, null, false, 4),
     /a has 5 elements, the call needs 6/,
   );
   throws(() => addon().matmul(1, new Float64Array(6) as unknown as Float32Array, new Float32Array(6),
-    1, 2, 3, 2, false, false, 6, 6), /Float32Array/);
+    1, 2, 3, 2, false, false, 6, 6, null, false, 4), /Float32Array/);
+  throws(() => addon().matmul(1, new Float32Array(6), new Float32Array(6), 2, 2, 3, 2, false, false, 0, 0, new Float32Array(7), false, 4),
+    /into has 7 elements, the call needs 8/);
+  throws(() => addon().matmul(1, new Float32Array(6), new Float32Array(6), 1, 2, 3, 2, false, false, 6, 6, null, true, 4), /accumulate needs an into/);
+  throws(() => addon().matmul(1, new Float32Array(6), new Float32Array(6), 1, 2, 3, 2, false, false, 6, 6, null, false, 3), /strideC/);
+});
+
+test('matmul into an array: at a batch stride, leaving the gaps alone, and accumulating, on both backends', { skip: skipReason }, () => {
+  const args: MatmulArgs = { batch: 3, m: 5, k: 40, n: 7, transA: true, transB: false, strideA: 200, strideB: 280 };
+  const a = rand(600, 21);
+  const b = rand(840, 22);
+  const plain = jsKernels.matmul(a, b, args);
+  const strideC = 5 * 7 + 4;
+  const start = rand(2 * strideC + 35, 23);
+  const want = start.slice();
+  for (let bi = 0; bi < 3; bi++) for (let i = 0; i < 35; i++) want[bi * strideC + i] += plain[bi * 35 + i];
+  const written = start.slice();
+  for (let bi = 0; bi < 3; bi++) written.set(plain.subarray(bi * 35, (bi + 1) * 35), bi * strideC);
+  const backends = [{ name: 'js', k: jsKernels }];
+  forEachIsa((isa) => backends.push({ name: `native ${isa}`, k: createNativeKernels(addon(), 2) }));
+  for (const { name, k } of backends) {
+    const into = start.slice();
+    const got = k.matmul(a, b, { ...args, into, accumulate: true, strideC });
+    if (got !== into) throw new Error(`${name}: matmul did not return its into array`);
+    assertClose(into, want, 1e-5, `${name} accumulate`);
+    const over = start.slice();
+    k.matmul(a, b, { ...args, into: over, strideC });
+    assertClose(over, written, 1e-5, `${name} overwrite`);
+  }
 });

@@ -9,6 +9,7 @@ export interface NativeAddon {
     threads: number, a: Float32Array, b: Float32Array,
     batch: number, m: number, k: number, n: number,
     transA: boolean, transB: boolean, strideA: number, strideB: number,
+    into: Float32Array | null, accumulate: boolean, strideC: number,
   ): Float32Array;
   conv2d(
     threads: number, x: Float32Array, w: Float32Array, bias: Float32Array | null,

@@ -67,7 +67,7 @@ export function createNativeKernels(addon: NativeAddon, threads: number = defaul
     name: 'native',
     threads: t,
     matmul: (a: Float32Array, b: Float32Array, m: MatmulArgs) =>
-      addon.matmul(t, a, b, m.batch, m.m, m.k, m.n, m.transA, m.transB, m.strideA, m.strideB),
+      addon.matmul(t, a, b, m.batch, m.m, m.k, m.n, m.transA, m.transB, m.strideA, m.strideB, m.into ?? null, m.accumulate ?? false, m.strideC ?? m.m * m.n),
     conv2d: (x, w, bias, a) => addon.conv2d(t, x, w, bias, ...conv(a)),
     conv2dBackwardInput: (gy, w, a) => addon.conv2dBackwardInput(t, gy, w, ...conv(a)),
     conv2dBackwardWeight: (gy, x, a) => addon.conv2dBackwardWeight(t, gy, x, ...conv(a)),

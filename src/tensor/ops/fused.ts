@@ -149,23 +149,18 @@ export function ss2dScan(u: Tensor, xProjW: Tensor, dtW: Tensor, A: Tensor, D: T
   const plane = { b, c: d, h, w };
   const uLen = ch * L;
   const pLen = K * P * L;
-  /** One array of every batch item's (b = 1: the result itself, no copy). */
-  const perItem = (len: number, f: (bi: number) => Float32Array) => {
-    if (b === 1) return f(0);
-    const all = new Float32Array(b * len);
-    for (let bi = 0; bi < b; bi++) all.set(f(bi), bi * len);
-    return all;
-  };
   /** The projection [dt_low (R, L) | B (N, L) | C (N, L)] per direction, then delta (K·d, L) from dt_low. */
   const rebuild = () => {
-    const proj = perItem(pLen, (bi) =>
+    const proj = new Float32Array(b * pLen);
+    const delta = new Float32Array(b * uLen);
+    for (let bi = 0; bi < b; bi++) {
       kern.matmul(xProjW.data, u.data.subarray(bi * uLen, (bi + 1) * uLen), {
-        batch: K, m: P, k: d, n: L, transA: false, transB: false, strideA: P * d, strideB: d * L,
-      }),
-    );
-    const delta = perItem(uLen, (bi) =>
-      kern.matmul(dtW.data, proj.subarray(bi * pLen), { batch: K, m: d, k: R, n: L, transA: false, transB: false, strideA: d * R, strideB: P * L }),
-    );
+        batch: K, m: P, k: d, n: L, transA: false, transB: false, strideA: P * d, strideB: d * L, into: proj.subarray(bi * pLen),
+      });
+      kern.matmul(dtW.data, proj.subarray(bi * pLen), {
+        batch: K, m: d, k: R, n: L, transA: false, transB: false, strideA: d * R, strideB: P * L, into: delta.subarray(bi * uLen),
+      });
+    }
     const inputs: ScanInputs = { u: u.data, delta, A: A.data, B: proj.subarray(R * L), C: proj.subarray((R + N) * L), D: D.data, deltaBias: dtBias.data };
     return { proj, inputs };
   };
@@ -188,29 +183,22 @@ export function ss2dScan(u: Tensor, xProjW: Tensor, dtW: Tensor, A: Tensor, D: T
       const dd = r.ddelta.subarray(bi * uLen, (bi + 1) * uLen);
       const dl = proj.subarray(bi * pLen);
       const ub = u.data.subarray(bi * uLen, (bi + 1) * uLen);
-      if (gW) {
-        // dtW: ddelta · dt_lowᵀ per direction, summed over the batch
-        const gw = kern.matmul(dd, dl, { batch: K, m: d, k: L, n: R, transA: false, transB: true, strideA: d * L, strideB: P * L });
-        for (let i = 0; i < gw.length; i++) gW[i] += gw[i];
-      }
+      // dtW: ddelta · dt_lowᵀ per direction, summed over the batch
+      if (gW) kern.matmul(dd, dl, { batch: K, m: d, k: L, n: R, transA: false, transB: true, strideA: d * L, strideB: P * L, into: gW, accumulate: bi > 0 });
       // d proj = [dtWᵀ·ddelta | dB | dC] per direction
-      const gl = kern.matmul(dtW.data, dd, { batch: K, m: R, k: d, n: L, transA: true, transB: false, strideA: d * R, strideB: d * L });
+      kern.matmul(dtW.data, dd, { batch: K, m: R, k: d, n: L, transA: true, transB: false, strideA: d * R, strideB: d * L, into: gp, strideC: P * L });
       for (let k = 0; k < K; k++) {
         const gi = bi * K + k;
         const o = k * P * L;
-        gp.set(gl.subarray(k * R * L, (k + 1) * R * L), o);
         gp.set(r.dB.subarray(gi * N * L, (gi + 1) * N * L), o + R * L);
         gp.set(r.dC.subarray(gi * N * L, (gi + 1) * N * L), o + (R + N) * L);
       }
-      if (gXW) {
-        const gx = kern.matmul(gp, ub, { batch: K, m: P, k: L, n: d, transA: false, transB: true, strideA: P * L, strideB: d * L });
-        for (let i = 0; i < gx.length; i++) gXW[i] += gx[i];
-      }
+      if (gXW) kern.matmul(gp, ub, { batch: K, m: P, k: L, n: d, transA: false, transB: true, strideA: P * L, strideB: d * L, into: gXW, accumulate: bi > 0 });
+      // u feeds the scan and the projection: du += xProjWᵀ · d proj
       if (u.requiresGrad) {
-        // u feeds the scan and the projection: du += xProjWᵀ · d proj
-        const gu = kern.matmul(xProjW.data, gp, { batch: K, m: d, k: P, n: L, transA: true, transB: false, strideA: P * d, strideB: P * L });
-        const o = bi * uLen;
-        for (let i = 0; i < uLen; i++) du[o + i] += gu[i];
+        kern.matmul(xProjW.data, gp, {
+          batch: K, m: d, k: P, n: L, transA: true, transB: false, strideA: P * d, strideB: P * L, into: du.subarray(bi * uLen), accumulate: true,
+        });
       }
     }
     return [u.requiresGrad ? du : null, gXW, gW, r.dA, r.dD, r.dDeltaBias];
