@@ -56,6 +56,16 @@ test('native conv2d: groups 2 and depthwise', { skip: skipReason }, () => {
   check(shape(1, 4, 5, 5, 8, 3, 3, 1, 1, 4), seed++); // channel multiplier 2
 });
 
+test('native depthwise conv2d on rows wider than its vector blocks, other kernel sizes and wide padding', { skip: skipReason }, () => {
+  let seed = 150;
+  check(shape(2, 3, 9, 70, 3, 3, 3, 1, 1, 3), seed++);
+  check(shape(1, 2, 40, 37, 2, 11, 11, 5, 5, 2), seed++);
+  check(shape(1, 2, 12, 45, 2, 2, 3, 0, 0, 2), seed++, false);
+  check(shape(1, 3, 16, 33, 3, 4, 4, 0, 0, 3), seed++);
+  check(shape(1, 2, 6, 41, 2, 3, 3, 3, 3, 2), seed++); // padding wider than the kernel
+  check(shape(1, 2, 7, 64, 2, 5, 3, 2, 1, 2), seed++);
+});
+
 test('native conv2d weight gradient over many pixels (k split into chunks): matches TS, and is bit-identical for any thread count', { skip: skipReason }, () => {
   let seed = 200;
   // images × pixels = 4,800 and 9,800: two and more k chunks of the split product
