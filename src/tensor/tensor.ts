@@ -1,3 +1,4 @@
+import { kernels } from '../backend/index.js';
 import { TensorError } from './errors.js';
 import { checkShape, numel, type Shape } from './shape.js';
 
@@ -133,7 +134,7 @@ export class Tensor {
         }
         const prev = grads.get(inp);
         if (prev) {
-          for (let k = 0; k < prev.length; k++) prev[k] += ig[k];
+          grads.set(inp, sum(prev, ig));
         } else {
           // a backward may hand back its incoming gradient, or one array for two inputs: own a copy then
           const owned = ig !== g && inGrads.indexOf(ig) === j;
@@ -151,7 +152,7 @@ export class Tensor {
 
 function accumulate(t: Tensor, g: Float32Array): void {
   if (!t.grad) t.grad = g.slice();
-  else for (let k = 0; k < g.length; k++) t.grad[k] += g[k];
+  else t.grad = sum(t.grad, g);
 }
 
 /** Inputs before outputs, every tensor once. */
@@ -202,4 +203,13 @@ export function result(
     out.node = { op, inputs, backward };
   }
   return out;
+}
+
+/** a + b of two gradients: the backend's vectorised add for large ones, in place for small ones. */
+function sum(a: Float32Array, b: Float32Array): Float32Array {
+  if (a.length < 4096) {
+    for (let k = 0; k < a.length; k++) a[k] += b[k];
+    return a;
+  }
+  return kernels().binary('add', a, [1], b, [1], [a.length]);
 }
