@@ -123,7 +123,7 @@ export interface GateArgs {
   strideB: number;
 }
 
-/** Binary arithmetic ops; keep in sync with native/strided_impl.inc. */
+/** Binary arithmetic ops; the index is the native op id (native/strided_impl.inc, checked by a test). */
 export const BINARY_OPS = ['add', 'sub', 'mul', 'div'] as const;
 export type BinaryOp = (typeof BINARY_OPS)[number];
 
@@ -199,3 +199,23 @@ export interface Kernels {
   /** The dense copy of the view of src with these strides (any sign) from `offset`; rank ≤ MAX_STRIDED_RANK. */
   gather(src: Float32Array, shape: readonly number[], strides: readonly number[], offset: number): Float32Array;
 }
+
+/** The kernels every backend implements: the keys of `Kernels` that are functions. */
+export type KernelName = Exclude<keyof Kernels, 'name' | 'threads'>;
+
+/**
+ * The kernel table: every kernel once, in one place. Backends, the profiler and the native addon
+ * are checked against it (test/backend/kernel-table.test.ts), and the type below fails to
+ * compile when a kernel is added to `Kernels` but not here. The native addon exports each under
+ * the same name, except gateBackwardPacked, which the addon's gateBackward serves.
+ */
+export const KERNEL_NAMES = [
+  'matmul', 'conv2d', 'conv2dBackwardInput', 'conv2dBackwardWeight', 'channelNorm', 'channelNormBackward',
+  'scan', 'scanBackward', 'unary', 'unaryBackward', 'gate', 'gateBackward', 'gateBackwardPacked',
+  'ss2dGather', 'ss2dMerge', 'binary', 'gather',
+] as const satisfies readonly KernelName[];
+
+type Unlisted = Exclude<KernelName, (typeof KERNEL_NAMES)[number]>;
+// a compile error here names a kernel of `Kernels` missing from KERNEL_NAMES
+export const KERNEL_TABLE_IS_COMPLETE: [Unlisted] extends [never] ? true : Unlisted = true;
+
