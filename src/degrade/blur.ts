@@ -1,5 +1,5 @@
 import type { Rng } from '../tensor/random.js';
-import { checkImage, convolve, DegradeError, draw, type ChwImage, type Kernel, type Param } from './common.js';
+import { checkImage, convolve, DegradeError, draw, type Planar, type Kernel, type Param } from './common.js';
 
 /**
  * An anti-aliased line kernel: a segment of `length` pixels through the centre at `angle`
@@ -63,7 +63,7 @@ export function motionKernel(options: MotionBlurOptions, rng: Rng): Kernel & { l
  *
  * @example motionBlur(img, { length: 15, angle: 30 }, rng)  // or motionBlur(img, {}, rng) for a random kernel
  */
-export function motionBlur<T extends ChwImage>(img: T, options: MotionBlurOptions, rng: Rng): T {
+export function motionBlur<T extends Planar>(img: T, options: MotionBlurOptions, rng: Rng): T {
   checkImage('motionBlur', img);
   return { ...img, data: convolve(img, motionKernel(options, rng)) };
 }

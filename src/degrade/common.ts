@@ -1,12 +1,8 @@
 import type { Rng } from '../tensor/random.js';
 
-/** A float image in CHW layout with values in [0, 1] (what readImage returns, alpha aside). */
-export interface ChwImage {
-  data: Float32Array;
-  width: number;
-  height: number;
-  channels: number;
-}
+import type { Planar } from '../io/planar.js';
+
+export type { Planar };
 
 /** A fixed value, or a [lo, hi] range drawn uniformly from the generator per call. */
 export type Param = number | readonly [number, number];
@@ -29,7 +25,7 @@ export function draw(op: string, name: string, p: Param, rng: Rng): number {
   return lo + (hi - lo) * rng.uniform();
 }
 
-export function checkImage(op: string, img: ChwImage): void {
+export function checkImage(op: string, img: Planar): void {
   const { width, height, channels, data } = img;
   if (![width, height, channels].every((v) => Number.isInteger(v) && v > 0)) throw new DegradeError(op, `invalid image size ${channels}x${height}x${width}`);
   if (data.length !== width * height * channels) throw new DegradeError(op, `data holds ${data.length} values, expected ${channels}x${height}x${width}`);
@@ -45,7 +41,7 @@ export interface Kernel {
  * 2-D convolution of every channel with a centred kernel, replicate border. Only nonzero
  * taps are visited, so long thin (motion) kernels stay cheap.
  */
-export function convolve(img: ChwImage, k: Kernel): Float32Array {
+export function convolve(img: Planar, k: Kernel): Float32Array {
   const { width: w, height: h, channels } = img;
   const r = (k.size - 1) / 2;
   const taps: { dy: number; dx: number; v: number }[] = [];

@@ -2,7 +2,7 @@ export { gaussianNoise, type GaussianNoiseOptions } from './noise.js';
 export { lineKernel, motionBlur, motionKernel, type MotionBlurOptions } from './blur.js';
 export { rainLayer, rainStreaks, type RainOptions, type RainParams } from './rain.js';
 export { degrade, makePairs, type DegradationSpec, type MakePairsOptions, type MakePairsResult } from './pairs.js';
-export { convolve, DegradeError, type ChwImage, type Kernel, type Param } from './common.js';
+export { convolve, DegradeError, type Planar, type Kernel, type Param } from './common.js';
 export { runPairs, type MadePair, type PairRunOptions } from './pairs.js';
 export { jpegRoundTrip, quantTable, type ChromaSubsampling, type JpegOptions } from './jpeg.js';
 export { arcTrajectory, composeKernels, discKernel, gaussianKernel, kernelRadius, shakeTrajectory, trajectoryKernel, type ShakeOptions } from './kernels.js';

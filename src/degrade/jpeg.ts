@@ -1,4 +1,4 @@
-import { checkImage, DegradeError, type ChwImage } from './common.js';
+import { checkImage, DegradeError, type Planar } from './common.js';
 
 /**
  * JPEG re-compression, in TypeScript: the lossy half of a baseline JPEG encoder and decoder
@@ -105,7 +105,7 @@ const up8 = (n: number) => Math.ceil(n / 8) * 8;
  *
  * @example jpegRoundTrip(img, { quality: 40 })
  */
-export function jpegRoundTrip<T extends ChwImage>(img: T, options: JpegOptions): T {
+export function jpegRoundTrip<T extends Planar>(img: T, options: JpegOptions): T {
   checkImage('jpeg', img);
   const { width: w, height: h, channels } = img;
   if (channels !== 1 && channels !== 3) throw new DegradeError('jpeg', `JPEG holds grey or RGB images, got ${channels} channels`);

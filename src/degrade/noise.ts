@@ -1,5 +1,5 @@
 import type { Rng } from '../tensor/random.js';
-import { checkImage, DegradeError, type ChwImage } from './common.js';
+import { checkImage, DegradeError, type Planar } from './common.js';
 
 export interface GaussianNoiseOptions {
   /**
@@ -16,7 +16,7 @@ export interface GaussianNoiseOptions {
  *
  * @example gaussianNoise(img, 25, new Rng(1))
  */
-export function gaussianNoise<T extends ChwImage>(img: T, sigma255: number, rng: Rng, options: GaussianNoiseOptions = {}): T {
+export function gaussianNoise<T extends Planar>(img: T, sigma255: number, rng: Rng, options: GaussianNoiseOptions = {}): T {
   checkImage('gaussianNoise', img);
   if (!(sigma255 >= 0) || !Number.isFinite(sigma255)) throw new DegradeError('gaussianNoise', `sigma must be a finite number >= 0, got ${sigma255}`);
   const clip = options.clip ?? true;

@@ -3,7 +3,7 @@ import { basename, extname, join } from 'node:path';
 import { formatFromPath, readImage, writeImage, type FloatImage } from '../io/image.js';
 import { Rng } from '../tensor/random.js';
 import { motionBlur, type MotionBlurOptions } from './blur.js';
-import { DegradeError, type ChwImage } from './common.js';
+import { DegradeError, type Planar } from './common.js';
 import { OutputExistsError } from '../io/output-exists.js';
 import { gaussianNoise } from './noise.js';
 import { rainStreaks, type RainOptions } from './rain.js';
@@ -57,7 +57,7 @@ function cropPatch(img: FloatImage, patch: number, rng: Rng): FloatImage {
 }
 
 /** Applies one degradation spec with the given generator. */
-export function degrade<T extends ChwImage>(img: T, spec: DegradationSpec, rng: Rng): T {
+export function degrade<T extends Planar>(img: T, spec: DegradationSpec, rng: Rng): T {
   switch (spec.type) {
     case 'noise': {
       const sigma = typeof spec.sigma === 'number' ? spec.sigma : spec.sigma[0] + (spec.sigma[1] - spec.sigma[0]) * rng.uniform();

@@ -1,6 +1,6 @@
 import type { Rng } from '../tensor/random.js';
 import { lineKernel } from './blur.js';
-import { checkImage, convolve, DegradeError, draw, type ChwImage, type Param } from './common.js';
+import { checkImage, convolve, DegradeError, draw, type Planar, type Param } from './common.js';
 
 export interface RainOptions {
   /** Fraction of pixels that seed a streak. Default: drawn from [0.002, 0.01]. */
@@ -64,7 +64,7 @@ export function rainLayer(height: number, width: number, options: RainOptions, r
  *
  * @example rainStreaks(img, { density: 0.005, angle: 10, length: 25, width: 1, brightness: 0.8 }, rng)
  */
-export function rainStreaks<T extends ChwImage>(img: T, options: RainOptions, rng: Rng): T {
+export function rainStreaks<T extends Planar>(img: T, options: RainOptions, rng: Rng): T {
   checkImage('rainStreaks', img);
   const { width: w, height: h, channels } = img;
   const { layer } = rainLayer(h, w, options, rng);

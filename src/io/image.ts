@@ -4,6 +4,10 @@ import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { OutputExistsError } from './output-exists.js';
 import { writeFileAtomic } from './atomic.js';
 import { limit, LIMITS } from './limits.js';
+import type { Planar } from './planar.js';
+import { fromHWC, roundHalfEven, toUint8HWC } from './pixels.js';
+
+export { fromHWC, toUint8HWC };
 
 /** The image file formats read and written here. */
 export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'tiff';
@@ -12,11 +16,7 @@ export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'tiff';
  * A decoded image: colour channels as float32 CHW in [0, 1] (what the network eats), the
  * alpha channel kept apart and untouched, and enough about the file to write it back alike.
  */
-export interface FloatImage {
-  /** CHW, channels × height × width, values in [0, 1]. */
-  data: Float32Array;
-  width: number;
-  height: number;
+export interface FloatImage extends Planar {
   /** Colour channels: 1 (grey) or 3 (RGB). */
   channels: 1 | 3;
   /** Alpha as height × width values in [0, 1], or null. Never used by the model. */
@@ -220,11 +220,6 @@ export async function writeImage(
 }
 
 /** numpy's round(): half to even. */
-function roundHalfEven(v: number): number {
-  const r = Math.round(v);
-  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
 /** The stored level of a [0, 1] value in a file of `max` levels: clamp, ×max in float32, half to even. */
 export function quantize(x: number, max: number, where: string): number {
   if (Number.isNaN(x)) throw new ImageIOError(where, 'image contains NaN values');
@@ -232,38 +227,3 @@ export function quantize(x: number, max: number, where: string): number {
   return roundHalfEven(Math.fround(c * max));
 }
 
-/**
- * CHW float in [0, 1] → interleaved HWC uint8, rounded as the authors' `tensor2img`
- * (clamp to [0, 1], ×255 in float32, round half to even). This is what the metrics read.
- * NaN becomes 0.
- */
-export function toUint8HWC(img: { data: Float32Array; width: number; height: number; channels: number }): {
-  data: Uint8Array;
-  height: number;
-  width: number;
-  channels: number;
-} {
-  const { width, height, channels, data } = img;
-  const n = width * height;
-  if (data.length !== channels * n) throw new RangeError(`toUint8HWC: data holds ${data.length} values, expected ${channels}x${height}x${width}`);
-  const out = new Uint8Array(n * channels);
-  for (let c = 0; c < channels; c++) {
-    for (let i = 0; i < n; i++) {
-      const x = data[c * n + i];
-      const v = Number.isNaN(x) ? 0 : x < 0 ? 0 : x > 1 ? 1 : x;
-      out[i * channels + c] = roundHalfEven(Math.fround(v * 255));
-    }
-  }
-  return { data: out, height, width, channels };
-}
-
-/** Interleaved HWC uint8 (or uint16) → CHW float32 in [0, 1] (x / 255, or x / 65535). */
-export function fromHWC(img: { data: Uint8Array | Uint16Array; width: number; height: number; channels: number }): Float32Array {
-  const { width, height, channels, data } = img;
-  const n = width * height;
-  if (data.length !== channels * n) throw new RangeError(`fromHWC: data holds ${data.length} values, expected ${height}x${width}x${channels}`);
-  const scale = data instanceof Uint16Array ? 65535 : 255;
-  const out = new Float32Array(n * channels);
-  for (let c = 0; c < channels; c++) for (let i = 0; i < n; i++) out[c * n + i] = data[i * channels + c] / scale;
-  return out;
-}

@@ -26,7 +26,7 @@ import { addGaussianNoise, drawSigma } from './data/gaussian-noise.js';
 import { motionBlurTrainPair } from './data/motion-blur.js';
 import { blindOptionsOf, blindTrainPair, CleanFoldersDataset } from './data/blind-degradation.js';
 import type { BlindOptions } from '../degrade/blind/pipeline.js';
-import type { ImageCHW } from './data/image.js';
+import type { Planar } from '../io/planar.js';
 
 export interface IterationInfo {
   iter: number;
@@ -70,8 +70,8 @@ export class Trainer {
   readonly rng: Rng;
   iter = 0;
   history: TrainingState['history'] = { losses: [], val: [] };
-  private readonly cache = new Map<number, { lq: ImageCHW; gt: ImageCHW }>();
-  private valCache: { name: string; lq: ImageCHW; gt: ImageCHW }[] | null = null;
+  private readonly cache = new Map<number, { lq: Planar; gt: Planar }>();
+  private valCache: { name: string; lq: Planar; gt: Planar }[] | null = null;
   private blind: BlindOptions | null = null;
   /** The last checkpoint written (its weights checked finite and sane), or null. */
   lastCheckpoint: string | null = null;
@@ -147,7 +147,7 @@ export class Trainer {
     this.log(`resumed from ${from} at iteration ${s.iter}`);
   }
 
-  private async pair(i: number): Promise<{ lq: ImageCHW; gt: ImageCHW }> {
+  private async pair(i: number): Promise<{ lq: Planar; gt: Planar }> {
     let p = this.cache.get(i);
     if (!p) {
       const r = await this.dataset.get(i);

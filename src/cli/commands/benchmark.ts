@@ -2,13 +2,13 @@ import type { Command } from 'commander';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { makeDirs } from '../../io/atomic.js';
 import { join } from 'node:path';
-import { readImage, writeImage, toUint8HWC, type FloatImage } from '../../io/image.js';
+import { readImage, writeImage, type FloatImage } from '../../io/image.js';
 import { readMat, type MatArray } from '../../io/mat.js';
 import type { DFT } from '../../model/dft.js';
 import { loadModel } from '../../model/checkpoint.js';
 import { restoreImage } from '../../restore/image.js';
 import { RESTORE_DEFAULTS } from '../../restore/restorer.js';
-import { psnr, ssim } from '../../metrics/index.js';
+import { scoreImages } from '../../metrics/index.js';
 import { expandInputs } from '../files.js';
 import { checkOutputFolder, intFlag, MAX_PIXELS_HELP, maxPixelsFlag, taskFlag, taskModel, tileFlags } from './flags.js';
 import { fail, progressBar } from '../progress.js';
@@ -113,10 +113,9 @@ async function scoreSidd(
       makeDirs(join(o.save, 'SIDD'));
       await writeImage(join(o.save, 'SIDD', `${String(i).padStart(2, '0')}_${String(b).padStart(2, '0')}.png`), out, { overwrite: true });
     }
-    const a = toUint8HWC(out);
-    const g = toUint8HWC(gt.block(k));
-    sp += psnr(a, g, { variant: 'deraining', yChannel: false });
-    ss += ssim(a, g, { variant: 'deraining', yChannel: false });
+    const s = scoreImages(out, gt.block(k), { variant: 'deraining', yChannel: false });
+    sp += s.psnr;
+    ss += s.ssim;
     bar?.increment();
   }
   bar?.stop();
@@ -189,10 +188,9 @@ export function registerBenchmark(program: Command): void {
             makeDirs(join(o.save, set));
             await writeImage(join(o.save, set, name), out, { overwrite: true });
           }
-          const a = toUint8HWC(out);
-          const b = toUint8HWC(await readImage(gtPath, { maxPixels }));
-          sp += psnr(a, b, { variant: 'deraining', yChannel: y });
-          ss += ssim(a, b, { variant: 'deraining', yChannel: y });
+          const s = scoreImages(out, await readImage(gtPath, { maxPixels }), { variant: 'deraining', yChannel: y });
+          sp += s.psnr;
+          ss += s.ssim;
           bar?.increment();
         }
         bar?.stop();

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { readImage, toUint8HWC } from '../../io/image.js';
-import { psnr, ssim, type MetricVariant } from '../../metrics/index.js';
+import { readImage } from '../../io/image.js';
+import { scoreImages, type MetricVariant } from '../../metrics/index.js';
 import { expandInputs } from '../files.js';
 import { fail } from '../progress.js';
 import { intFlag, MAX_PIXELS_HELP, maxPixelsFlag, UsageError } from './flags.js';
@@ -28,10 +28,8 @@ export async function evaluateFolders(pred: string, gt: string, o: { y: boolean;
       missing.push(basename(f));
       continue;
     }
-    const a = toUint8HWC(await readImage(f, { maxPixels: o.maxPixels }));
-    const b = toUint8HWC(await readImage(g, { maxPixels: o.maxPixels }));
-    const opts = { variant: o.variant, yChannel: o.y, cropBorder: o.crop };
-    rows.push({ name: basename(f), psnr: psnr(a, b, opts), ssim: ssim(a, b, opts) });
+    const s = scoreImages(await readImage(f, { maxPixels: o.maxPixels }), await readImage(g, { maxPixels: o.maxPixels }), { variant: o.variant, yChannel: o.y, cropBorder: o.crop });
+    rows.push({ name: basename(f), ...s });
   }
   return { rows, missing };
 }

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { readImage, writeImage, toUint8HWC, type FloatImage } from '../../io/image.js';
+import { readImage, writeImage } from '../../io/image.js';
 import { loadModel, NonFiniteError } from '../../model/checkpoint.js';
 import { restoreImage } from '../../restore/image.js';
 import { RESTORE_DEFAULTS, RestoreAbortedError } from '../../restore/restorer.js';
-import { psnr, ssim } from '../../metrics/index.js';
+import { scoreImages } from '../../metrics/index.js';
 import { abortOnSigint, fail, progressBar } from '../progress.js';
 import { expandInputs } from '../files.js';
 import { checkFileFlag, checkOutputFolder, existingInputs, intFlag, MAX_PIXELS_HELP, maxPixelsFlag, numFlag, plannedOutputs, taskFlag, taskModel, tileFlags, withoutPath } from './flags.js';
@@ -26,11 +26,6 @@ interface RestoreFlags {
   maxPixels?: string;
 }
 
-function scores(a: FloatImage, b: FloatImage): { psnr: number; ssim: number } {
-  const x = toUint8HWC(a);
-  const y = toUint8HWC(b);
-  return { psnr: psnr(x, y, { variant: 'deraining' }), ssim: ssim(x, y, { variant: 'deraining' }) };
-}
 
 export function registerRestore(program: Command): void {
   program
@@ -105,8 +100,8 @@ export function registerRestore(program: Command): void {
             if (reference.width !== img.width || reference.height !== img.height || reference.channels !== img.channels) {
               throw new Error(`--reference ${o.reference} is ${reference.width}×${reference.height}×${reference.channels}, the input ${img.width}×${img.height}×${img.channels}`);
             }
-            const before = scores(img, reference);
-            const after = scores(restored, reference);
+            const before = scoreImages(img, reference, { variant: 'deraining' });
+            const after = scoreImages(restored, reference, { variant: 'deraining' });
             line += `\n  against ${o.reference}: input PSNR ${before.psnr.toFixed(2)} dB / SSIM ${before.ssim.toFixed(4)} → restored PSNR ${after.psnr.toFixed(2)} dB / SSIM ${after.ssim.toFixed(4)}`;
           }
           console.log(line);

@@ -1,5 +1,5 @@
 import type { Rng } from '../../tensor/random.js';
-import { checkImage, DegradeError, type ChwImage, type Kernel } from '../common.js';
+import { checkImage, DegradeError, type Planar, type Kernel } from '../common.js';
 
 /**
  * The building blocks of the blind-degradation model (in the spirit of BSRGAN's and
@@ -28,7 +28,7 @@ export type Ranges = Readonly<Record<string, ParamSpec>>;
 /** What a family drew, for the record (degradations.jsonl): numbers rounded to 4 significant digits. */
 export type Params = Record<string, unknown>;
 
-export interface Degradation<T extends ChwImage = ChwImage> {
+export interface Degradation<T extends Planar = Planar> {
   image: T;
   /** The family's name, or 'clean' for an undegraded sample. */
   family: string;
@@ -52,7 +52,7 @@ export interface Family {
    */
   readonly margin: number;
   /** A fresh draw of the parameters, applied to `img` (CHW in [0, 1]); the result stays in [0, 1]. */
-  sample<T extends ChwImage>(img: T, rng: Rng): Degradation<T>;
+  sample<T extends Planar>(img: T, rng: Rng): Degradation<T>;
   /** The same family with some ranges replaced, under a new name. */
   with(name: string, ranges: Partial<Record<string, ParamSpec>>): Family;
 }
@@ -144,7 +144,7 @@ export interface FamilyDefinition {
   ranges: Ranges;
   margin(ranges: Ranges): number;
   /** Draws the parameters with `d` and applies them; returns the new data and the record. */
-  apply(img: ChwImage, d: Drawer): { data: Float32Array; params: Params; kernel?: Kernel };
+  apply(img: Planar, d: Drawer): { data: Float32Array; params: Params; kernel?: Kernel };
 }
 
 /** Makes a family from a definition; the output is clipped to [0, 1]. */
@@ -157,7 +157,7 @@ export function defineFamily(def: FamilyDefinition): Family {
     summary: def.summary,
     ranges: def.ranges,
     margin,
-    sample<T extends ChwImage>(img: T, rng: Rng): Degradation<T> {
+    sample<T extends Planar>(img: T, rng: Rng): Degradation<T> {
       checkImage(def.name, img);
       const r = def.apply(img, new Drawer(def.ranges, rng, def.name));
       const d = r.data;
@@ -186,7 +186,7 @@ export function chainFamilies(name: string, summary: string, steps: readonly Fam
     summary,
     ranges,
     margin: steps.reduce((m, f) => m + f.margin, 0),
-    sample<T extends ChwImage>(img: T, rng: Rng): Degradation<T> {
+    sample<T extends Planar>(img: T, rng: Rng): Degradation<T> {
       let cur: T = img;
       const params: Params = { steps: [] as Params[] };
       let kernel: Kernel | undefined;

@@ -1,6 +1,6 @@
 import type { Rng } from '../../tensor/random.js';
 import { quantize } from '../../io/image.js';
-import { DegradeError, type ChwImage } from '../common.js';
+import { DegradeError, type Planar } from '../common.js';
 import { checkMix, drawFamily, type Degradation, type Family, type Mix } from './family.js';
 
 /** How a blind-degradation sample is drawn: a mix, a share of clean samples, 8-bit output. */
@@ -34,7 +34,7 @@ export function pickFamily(o: BlindOptions, rng: Rng): Family | null {
 }
 
 /** Applies a picked family (or none) and the 8-bit rounding; a clean sample is the image itself, untouched. */
-export function applyFamily<T extends ChwImage>(img: T, family: Family | null, asUint8: boolean, rng: Rng): Degradation<T> {
+export function applyFamily<T extends Planar>(img: T, family: Family | null, asUint8: boolean, rng: Rng): Degradation<T> {
   if (family === null) return { image: { ...img, data: Float32Array.from(img.data) }, family: CLEAN, params: {} };
   const r = family.sample(img, rng);
   if (asUint8) {
@@ -50,6 +50,6 @@ export function applyFamily<T extends ChwImage>(img: T, family: Family | null, a
  *
  * @example blindDegrade(img, { mix: presetMix('derain'), cleanFraction: 0.05, asUint8: true }, new Rng(1))
  */
-export function blindDegrade<T extends ChwImage>(img: T, o: BlindOptions, rng: Rng): Degradation<T> {
+export function blindDegrade<T extends Planar>(img: T, o: BlindOptions, rng: Rng): Degradation<T> {
   return applyFamily(img, pickFamily(o, rng), o.asUint8, rng);
 }

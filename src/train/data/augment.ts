@@ -1,18 +1,18 @@
 import type { Rng } from '../../tensor/random.js';
-import { cropImage, flipHorizontal, flipVertical, makeImage, padToSize, rot90, transposeHW, type ImageCHW } from './image.js';
+import { crop, flipHorizontal, flipVertical, makePlanar, padToSize, rot90, transposeHW, type Planar } from '../../io/planar.js';
 
 /**
  * BasicSR `paired_random_crop` (scale 1): one window, the same for lq and gt.
  * `top = randint(0, h − patch)` inclusive, then `left` likewise.
  */
-export function pairedRandomCrop(lq: ImageCHW, gt: ImageCHW, patch: number, rng: Rng, where = 'image pair'): [ImageCHW, ImageCHW] {
+export function pairedRandomCrop(lq: Planar, gt: Planar, patch: number, rng: Rng, where = 'image pair'): [Planar, Planar] {
   if (lq.height !== gt.height || lq.width !== gt.width) {
     throw new RangeError(`${where}: lq is ${lq.height}×${lq.width} but gt is ${gt.height}×${gt.width}`);
   }
   if (lq.height < patch || lq.width < patch) throw new RangeError(`${where}: ${lq.height}×${lq.width} is smaller than the patch size ${patch}`);
   const top = rng.int(0, lq.height - patch + 1);
   const left = rng.int(0, lq.width - patch + 1);
-  return [cropImage(lq, top, left, patch, patch), cropImage(gt, top, left, patch, patch)];
+  return [crop(lq, top, left, patch, patch), crop(gt, top, left, patch, patch)];
 }
 
 /**
@@ -20,7 +20,7 @@ export function pairedRandomCrop(lq: ImageCHW, gt: ImageCHW, patch: number, rng:
  * 0 identity, 1 flipud, 2 rot90, 3 rot90+flipud, 4 rot180, 5 rot180+flipud,
  * 6 rot270, 7 rot270+flipud — the 8 symmetries of the square.
  */
-export function geometricTransform(img: ImageCHW, mode: number): ImageCHW {
+export function geometricTransform(img: Planar, mode: number): Planar {
   if (!Number.isInteger(mode) || mode < 0 || mode > 7) throw new RangeError(`geometricTransform: mode must be 0..7, got ${mode}`);
   const r = rot90(img, mode >> 1);
   return mode & 1 ? flipVertical(r) : r;
@@ -30,7 +30,7 @@ export function geometricTransform(img: ImageCHW, mode: number): ImageCHW {
  * Restormer's `random_augmentation(*imgs)` (what `geometric_augs: true` does): one mode
  * `randint(0, 7)` for all images of the pair.
  */
-export function randomGeometric(images: ImageCHW[], rng: Rng): ImageCHW[] {
+export function randomGeometric(images: Planar[], rng: Rng): Planar[] {
   const mode = rng.int(0, 8);
   return images.map((im) => geometricTransform(im, mode));
 }
@@ -39,7 +39,7 @@ export function randomGeometric(images: ImageCHW[], rng: Rng): ImageCHW[] {
  * BasicSR `augment(imgs, hflip, rotation)`: hflip w.p. ½ (if enabled), then vflip and a
  * transpose each w.p. ½ (if rotation is enabled), the same draws for every image.
  */
-export function basicsrAugment(images: ImageCHW[], rng: Rng, hflip = true, rotation = true): ImageCHW[] {
+export function basicsrAugment(images: Planar[], rng: Rng, hflip = true, rotation = true): Planar[] {
   const h = hflip && rng.uniform() < 0.5;
   const v = rotation && rng.uniform() < 0.5;
   const t = rotation && rng.uniform() < 0.5;
@@ -63,10 +63,10 @@ export interface TrainPairOptions {
  * Restormer `Dataset_PairedImage.__getitem__` in the train phase: reflect-pad up to the
  * patch size, paired random crop, then (optionally) one random geometric transform.
  */
-export function trainPairTransform(lq: ImageCHW, gt: ImageCHW, opts: TrainPairOptions, rng: Rng, where?: string): [ImageCHW, ImageCHW] {
+export function trainPairTransform(lq: Planar, gt: Planar, opts: TrainPairOptions, rng: Rng, where?: string): [Planar, Planar] {
   const [pl, pg] = [padToSize(lq, opts.patchSize), padToSize(gt, opts.patchSize)];
   let [cl, cg] = pairedRandomCrop(pl, pg, opts.patchSize, rng, where);
-  if (opts.geometricAugs) [cl, cg] = randomGeometric([cl, cg], rng) as [ImageCHW, ImageCHW];
+  if (opts.geometricAugs) [cl, cg] = randomGeometric([cl, cg], rng) as [Planar, Planar];
   return [cl, cg];
 }
 
@@ -81,7 +81,7 @@ export interface PairBatch {
 }
 
 /** Stacks same-sized pairs into a batch. */
-export function collatePairs(pairs: { lq: ImageCHW; gt: ImageCHW }[]): PairBatch {
+export function collatePairs(pairs: { lq: Planar; gt: Planar }[]): PairBatch {
   if (pairs.length === 0) throw new RangeError('collatePairs: empty batch');
   const { channels: c, height: h, width: w } = pairs[0].lq;
   const size = c * h * w;
@@ -100,9 +100,9 @@ export function collatePairs(pairs: { lq: ImageCHW; gt: ImageCHW }[]): PairBatch
 }
 
 /** One item of a batch as an image (a copy). */
-export function batchItem(b: PairBatch, i: number, which: 'lq' | 'gt'): ImageCHW {
+export function batchItem(b: PairBatch, i: number, which: 'lq' | 'gt'): Planar {
   const size = b.c * b.h * b.w;
-  return makeImage(b.c, b.h, b.w, b[which].slice(i * size, (i + 1) * size));
+  return makePlanar(b.c, b.h, b.w, b[which].slice(i * size, (i + 1) * size));
 }
 
 /** Gamma(shape, 1) by Marsaglia–Tsang (boosted for shape < 1). */

@@ -4,7 +4,7 @@ import { presetMix, type PresetName } from '../../degrade/blind/families.js';
 import { applyFamily, checkBlindOptions, pickFamily, type BlindOptions } from '../../degrade/blind/pipeline.js';
 import type { Degradation } from '../../degrade/blind/family.js';
 import { trainPairTransform } from './augment.js';
-import { cropImage, type ImageCHW } from './image.js';
+import { crop, type Planar } from '../../io/planar.js';
 import { DEFAULT_IMAGE_EXTENSIONS, DatasetError, listImages, toRgb, type ImageLoader, type TrainingDataset } from './paired-folder.js';
 
 /**
@@ -40,18 +40,18 @@ export function blindOptionsOf(o: BlindDegradationTrainOptions): BlindOptions {
  * inside the crop). Returns the input, the target and what was drawn.
  */
 export function blindTrainPair(
-  clean: ImageCHW,
+  clean: Planar,
   o: BlindOptions,
   t: { patchSize: number; geometricAugs: boolean },
   rng: Rng,
   where?: string,
-): { lq: ImageCHW; gt: ImageCHW; degradation: Degradation<ImageCHW> } {
+): { lq: Planar; gt: Planar; degradation: Degradation<Planar> } {
   const family = pickFamily(o, rng);
   const m = family?.margin ?? 0;
-  const [, crop] = trainPairTransform(clean, clean, { patchSize: t.patchSize + 2 * m, geometricAugs: t.geometricAugs }, rng, where);
-  const d = applyFamily(crop, family, o.asUint8, rng);
+  const [, patch] = trainPairTransform(clean, clean, { patchSize: t.patchSize + 2 * m, geometricAugs: t.geometricAugs }, rng, where);
+  const d = applyFamily(patch, family, o.asUint8, rng);
   const p = t.patchSize;
-  return { lq: m ? cropImage(d.image, m, m, p, p) : d.image, gt: m ? cropImage(crop, m, m, p, p) : crop, degradation: d };
+  return { lq: m ? crop(d.image, m, m, p, p) : d.image, gt: m ? crop(patch, m, m, p, p) : patch, degradation: d };
 }
 
 /** Clean images from one or more folders (`dataroot_gt` as a list); names are `<folder>/<file>` where there are several. */
@@ -80,7 +80,7 @@ export class CleanFoldersDataset implements TrainingDataset {
     return this.files[index].name;
   }
 
-  async get(index: number): Promise<{ name: string; lq: ImageCHW; gt: ImageCHW }> {
+  async get(index: number): Promise<{ name: string; lq: Planar; gt: Planar }> {
     const f = this.files[index];
     if (!f) throw new RangeError(`dataset: index ${index} is outside [0, ${this.files.length})`);
     const gt = toRgb(await this.loader(f.path), f.path);

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { DEFAULT_IMAGE_EXTENSIONS, DatasetError, listImages, toRgb, type ImageLoader, type TrainingDataset } from './paired-folder.js';
-import type { ImageCHW } from './image.js';
+import type { Planar } from '../../io/planar.js';
 
 /**
  * Clean images only (`dataroot_gt`), for data sets that make their input from the target
@@ -25,7 +25,7 @@ export class CleanFolderDataset implements TrainingDataset {
     return this.names[index];
   }
 
-  async get(index: number): Promise<{ name: string; lq: ImageCHW; gt: ImageCHW }> {
+  async get(index: number): Promise<{ name: string; lq: Planar; gt: Planar }> {
     const name = this.names[index];
     if (name === undefined) throw new RangeError(`dataset: index ${index} is outside [0, ${this.names.length})`);
     const path = join(this.dir, name);

@@ -1,6 +1,6 @@
 import type { Rng } from '../../tensor/random.js';
 import { gaussianNoise } from '../../degrade/noise.js';
-import type { ImageCHW } from './image.js';
+import type { Planar } from '../../io/planar.js';
 
 /**
  * Restormer's `Dataset_GaussianDenoising` noise: σ (in 8-bit units) is `sigma_range` itself
@@ -31,7 +31,7 @@ export function drawSigma(o: Pick<GaussianNoiseOptions, 'sigmaType' | 'sigmaRang
  * quantised by default (as Restormer); `asUint8` clips to [0, 1] and rounds to 1/255 steps, as an
  * 8-bit file would.
  */
-export function addGaussianNoise(img: ImageCHW, sigma: number, rng: Rng, asUint8 = false): ImageCHW {
+export function addGaussianNoise(img: Planar, sigma: number, rng: Rng, asUint8 = false): Planar {
   const out = gaussianNoise(img, sigma, rng, { clip: asUint8 });
   if (asUint8) {
     const d = out.data;

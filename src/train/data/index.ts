@@ -1,4 +1,4 @@
-export * from './image.js';
+export { makePlanar, crop, padToSize, flipVertical, flipHorizontal, transposeHW, rot90, type Planar } from '../../io/planar.js';
 export * from './augment.js';
 export * from './progressive.js';
 export * from './sampler.js';

@@ -2,7 +2,7 @@ import type { Rng } from '../../tensor/random.js';
 import { motionKernel } from '../../degrade/blur.js';
 import { convolve } from '../../degrade/common.js';
 import { quantize } from '../../io/image.js';
-import { cropImage, type ImageCHW } from './image.js';
+import { crop, type Planar } from '../../io/planar.js';
 import { trainPairTransform } from './augment.js';
 
 /**
@@ -31,15 +31,15 @@ export function blurMargin(o: Pick<MotionBlurTrainOptions, 'length'>): number {
  * input is what blurring the whole photo would give there (no replicate-border artefacts
  * inside the crop, unless the photo itself is smaller than the crop and was reflect-padded).
  */
-export function motionBlurTrainPair(clean: ImageCHW, o: MotionBlurTrainOptions, t: { patchSize: number; geometricAugs: boolean }, rng: Rng, where?: string): [ImageCHW, ImageCHW] {
+export function motionBlurTrainPair(clean: Planar, o: MotionBlurTrainOptions, t: { patchSize: number; geometricAugs: boolean }, rng: Rng, where?: string): [Planar, Planar] {
   const m = blurMargin(o);
   const big = t.patchSize + 2 * m;
-  const [, crop] = trainPairTransform(clean, clean, { patchSize: big, geometricAugs: t.geometricAugs }, rng, where);
+  const [, patch] = trainPairTransform(clean, clean, { patchSize: big, geometricAugs: t.geometricAugs }, rng, where);
   const k = motionKernel({ length: o.length, angle: o.angle }, rng);
-  const blurred = { ...crop, data: convolve(crop, k) };
+  const blurred = { ...patch, data: convolve(patch, k) };
   if (o.blurredAsUint8) {
     const d = blurred.data;
     for (let i = 0; i < d.length; i++) d[i] = quantize(d[i], 255, where ?? 'motion blur') / 255;
   }
-  return [cropImage(blurred, m, m, t.patchSize, t.patchSize), cropImage(crop, m, m, t.patchSize, t.patchSize)];
+  return [crop(blurred, m, m, t.patchSize, t.patchSize), crop(patch, m, m, t.patchSize, t.patchSize)];
 }

@@ -1,18 +1,11 @@
 import { readdirSync, statSync } from 'node:fs';
 import { extname, join, parse } from 'node:path';
-import { makeImage, type ImageCHW } from './image.js';
+import { makePlanar, type Planar } from '../../io/planar.js';
 import { readImageSize } from './image-size.js';
 
 /** What an image decoder returns (src/io/image.ts's `readImage` has this shape). */
-export interface LoadedImage {
-  /** CHW values in [0, 1]. */
-  data: Float32Array;
-  width: number;
-  height: number;
-  channels: number;
-}
-
-export type ImageLoader = (path: string) => LoadedImage | Promise<LoadedImage>;
+/** Reads an image file as CHW values in [0, 1]. */
+export type ImageLoader = (path: string) => Planar | Promise<Planar>;
 export type ImageSizeReader = (path: string) => { width: number; height: number } | null | Promise<{ width: number; height: number } | null>;
 
 export const DEFAULT_IMAGE_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg'];
@@ -45,7 +38,7 @@ export interface PairedFolderOptions {
 export interface TrainingDataset {
   readonly length: number;
   nameOf(index: number): string;
-  get(index: number): Promise<{ name: string; lq: ImageCHW; gt: ImageCHW }>;
+  get(index: number): Promise<{ name: string; lq: Planar; gt: Planar }>;
 }
 
 export interface PairEntry {
@@ -69,12 +62,12 @@ export function listImages(dir: string, exts: readonly string[], role: string): 
 }
 
 /** Same channel count for every item: RGB kept, alpha dropped, gray replicated to 3. */
-export function toRgb(img: LoadedImage, where: string): ImageCHW {
+export function toRgb(img: Planar, where: string): Planar {
   const plane = img.width * img.height;
   const c = plane > 0 ? img.data.length / plane : 0;
   if (!Number.isInteger(c) || c < 1 || c > 4) throw new DatasetError(`${where}: decoded data (${img.data.length} values) does not match ${img.width}×${img.height}`);
-  if (c === 3) return makeImage(3, img.height, img.width, img.data);
-  const out = makeImage(3, img.height, img.width);
+  if (c === 3) return makePlanar(3, img.height, img.width, img.data);
+  const out = makePlanar(3, img.height, img.width);
   for (let ch = 0; ch < 3; ch++) {
     const src = c >= 3 ? ch : 0;
     out.data.set(img.data.subarray(src * plane, (src + 1) * plane), ch * plane);
@@ -138,7 +131,7 @@ export class PairedFolderDataset implements TrainingDataset {
   }
 
   /** Decodes pair `index` (3-channel CHW in [0, 1]); a size mismatch is an error. */
-  async get(index: number): Promise<{ name: string; lq: ImageCHW; gt: ImageCHW }> {
+  async get(index: number): Promise<{ name: string; lq: Planar; gt: Planar }> {
     const p = this.pairs[index];
     if (!p) throw new RangeError(`dataset: index ${index} is outside [0, ${this.pairs.length})`);
     const [l, g] = await Promise.all([this.loader(p.lqPath), this.loader(p.gtPath)]);
