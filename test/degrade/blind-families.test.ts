@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/tensor/random.js';
-import type { ChwImage } from '../../src/degrade/common.js';
+import type { Planar } from '../../src/degrade/common.js';
 import {
   blindDegrade, cameraShake, drawFamily, FAMILIES, gaussianGray, gaussianRgb, jpeg, linearMotion, poissonGaussian, presetMix, PRESETS, rainFamily,
   RAIN_RANGES, type Family, type ParamSpec, type Ranges,
 } from '../../src/degrade/blind/index.js';
 
-function textured(width = 40, height = 32, channels = 3): ChwImage {
+function textured(width = 40, height = 32, channels = 3): Planar {
   const data = new Float32Array(width * height * channels);
   for (let c = 0; c < channels; c++) for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
     data[(c * height + y) * width + x] = 0.5 + 0.4 * Math.sin(0.5 * x + 0.3 * y + c) * Math.cos(0.21 * y);
@@ -15,7 +15,7 @@ function textured(width = 40, height = 32, channels = 3): ChwImage {
   return { data, width, height, channels };
 }
 
-const flat = (v: number, w = 64, h = 64, c = 3): ChwImage => ({ data: new Float32Array(w * h * c).fill(v), width: w, height: h, channels: c });
+const flat = (v: number, w = 64, h = 64, c = 3): Planar => ({ data: new Float32Array(w * h * c).fill(v), width: w, height: h, channels: c });
 const same = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((v, i) => v === b[i]);
 
 /** Every recorded value whose key has a numeric range in `ranges` lies in it (4 significant digits recorded). */

@@ -5,16 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../../src/tensor/random.js';
 import { readImage, writeImage } from '../../src/io/image.js';
-import { gaussianNoise, lineKernel, makePairs, motionBlur, motionKernel, rainLayer, rainStreaks, type ChwImage } from '../../src/degrade/index.js';
+import { gaussianNoise, lineKernel, makePairs, motionBlur, motionKernel, rainLayer, rainStreaks, type Planar } from '../../src/degrade/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'diffmamba-degrade-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 
-function flat(value: number, width = 64, height = 48, channels = 3): ChwImage {
+function flat(value: number, width = 64, height = 48, channels = 3): Planar {
   return { data: new Float32Array(width * height * channels).fill(value), width, height, channels };
 }
 
-function textured(width = 64, height = 48, channels = 3): ChwImage {
+function textured(width = 64, height = 48, channels = 3): Planar {
   const data = new Float32Array(width * height * channels);
   for (let c = 0; c < channels; c++) for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
     data[(c * height + y) * width + x] = 0.5 + 0.4 * Math.sin(0.3 * x + 0.2 * y + c) * Math.cos(0.17 * y);
@@ -109,7 +109,7 @@ test('motion kernels sum to 1, are centrally symmetric, lie along the angle, and
 test('motion blur smears along the motion direction only', () => {
   // a single bright dot on black, blurred horizontally: the row gets light, the column does not
   const w = 41;
-  const img: ChwImage = { data: new Float32Array(w * w), width: w, height: w, channels: 1 };
+  const img: Planar = { data: new Float32Array(w * w), width: w, height: w, channels: 1 };
   img.data[20 * w + 20] = 1;
   const out = motionBlur(img, { length: 11, angle: 0 }, new Rng(1)).data;
   assert.ok(out[20 * w + 24] > 0.05);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import sharp from 'sharp';
 import { readImage } from '../../src/io/image.js';
 import { jpegRoundTrip, quantTable, type ChromaSubsampling } from '../../src/degrade/jpeg.js';
-import type { ChwImage } from '../../src/degrade/common.js';
+import type { Planar } from '../../src/degrade/common.js';
 import { photoPath } from '../helpers/shared.js';
 
 const psnr = (a: Float32Array, b: Float32Array) => {
@@ -13,7 +13,7 @@ const psnr = (a: Float32Array, b: Float32Array) => {
 };
 
 /** sharp's (libjpeg's) save and load of the same 8-bit image, as CHW floats. */
-async function sharpJpeg(img: ChwImage, quality: number, sub: ChromaSubsampling): Promise<Float32Array> {
+async function sharpJpeg(img: Planar, quality: number, sub: ChromaSubsampling): Promise<Float32Array> {
   const n = img.width * img.height;
   const hwc = Buffer.alloc(n * 3);
   for (let c = 0; c < 3; c++) for (let i = 0; i < n; i++) hwc[i * 3 + c] = Math.round(img.data[c * n + i] * 255);
@@ -31,7 +31,7 @@ test('the TypeScript JPEG loses what libjpeg (sharp) loses: PSNR within 0.15 dB 
   const h = 141;
   const data = new Float32Array(3 * w * h);
   for (let c = 0; c < 3; c++) for (let y = 0; y < h; y++) data.set(photo.data.subarray((c * photo.height + y + 60) * photo.width + 150, (c * photo.height + y + 60) * photo.width + 150 + w), (c * h + y) * w);
-  const img: ChwImage = { data, width: w, height: h, channels: 3 };
+  const img: Planar = { data, width: w, height: h, channels: 3 };
   let last = -Infinity;
   for (const q of [10, 30, 50, 75, 95]) {
     for (const sub of ['4:2:0', '4:4:4'] as const) {
@@ -54,7 +54,7 @@ test('quality tables follow the IJG scaling; grey images and bad options', () =>
   assert.deepEqual(Array.from(quantTable(base, 50)), base, 'quality 50 is the Annex K table');
   assert.ok(quantTable(base, 100).every((v) => v === 1), 'quality 100: all ones');
   assert.equal(quantTable(base, 25)[0], 32, 'quality 25 doubles it');
-  const grey: ChwImage = { data: Float32Array.from({ length: 30 * 20 }, (_, i) => ((i * 37) % 256) / 255), width: 30, height: 20, channels: 1 };
+  const grey: Planar = { data: Float32Array.from({ length: 30 * 20 }, (_, i) => ((i * 37) % 256) / 255), width: 30, height: 20, channels: 1 };
   const g = jpegRoundTrip(grey, { quality: 60 });
   assert.equal(g.channels, 1);
   assert.ok(psnr(g.data, grey.data) > 10 && g.data.some((v, i) => v !== grey.data[i]));

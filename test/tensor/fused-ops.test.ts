@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as F from '../../src/tensor/ops/index.js';
+import * as V from '../helpers/fused-variants.js';
 import { Rng } from '../../src/tensor/random.js';
 import { Tensor, noGrad } from '../../src/tensor/tensor.js';
 import { gradcheck, randn } from '../helpers/gradcheck.js';
@@ -35,10 +36,10 @@ for (const backend of availableBackends()) {
     const run = (label: string, f: (...xs: Tensor[]) => Tensor, inputs: Tensor[], o = {}) =>
       it(`${label}: gradient vs finite differences`, () => withBackend(backend, () => gradcheck(label, f, inputs, o)));
 
-    run('gatedActivation silu', (a, b) => F.gatedActivation('silu', a, b), [randn([2, 3, 5], rng, 2), randn([2, 3, 5], rng)]);
-    run('gatedActivation gelu', (a, b) => F.gatedActivation('gelu', a, b), [randn([3, 7], rng, 2), randn([3, 7], rng)]);
-    run('splitGate gelu (batch 2)', (x) => F.splitGate('gelu', x), [randn([2, 6, 3, 3], rng, 2)]);
-    run('splitGate silu (batch 1)', (x) => F.splitGate('silu', x), [randn([1, 4, 5], rng, 2)]);
+    run('gatedActivation silu', (a, b) => V.gatedActivation('silu', a, b), [randn([2, 3, 5], rng, 2), randn([2, 3, 5], rng)]);
+    run('gatedActivation gelu', (a, b) => V.gatedActivation('gelu', a, b), [randn([3, 7], rng, 2), randn([3, 7], rng)]);
+    run('splitGate gelu (batch 2)', (x) => V.splitGate('gelu', x), [randn([2, 6, 3, 3], rng, 2)]);
+    run('splitGate silu (batch 1)', (x) => V.splitGate('silu', x), [randn([1, 4, 5], rng, 2)]);
     run('ss2dGather', (x) => F.ss2dGather(x), [randn([2, 3, 3, 4], rng)]);
     run('ss2dMerge', (y) => F.ss2dMerge(y, 4, 3), [randn([1, 8, 12], rng)]);
     it('selectiveScanMerged: gradient vs finite differences', () =>
@@ -47,7 +48,7 @@ for (const backend of availableBackends()) {
         const A = new Tensor(Float32Array.from({ length: 4 * d * n }, (_, i) => -0.3 - 0.1 * (i % 5)), [4 * d, n], true);
         gradcheck(
           'selectiveScanMerged',
-          (u, dl, a, B, C, D, db) => F.selectiveScanMerged(u, dl, a, B, C, D, db, h, w),
+          (u, dl, a, B, C, D, db) => V.selectiveScanMerged(u, dl, a, B, C, D, db, h, w),
           [randn([b, 4 * d, L], rng), randn([b, 4 * d, L], rng, 0.5), A, randn([b, 4, n, L], rng), randn([b, 4, n, L], rng), randn([4 * d], rng), randn([4 * d], rng, 0.5)],
         );
       }));
@@ -57,12 +58,12 @@ for (const backend of availableBackends()) {
         const ins = [randn([b, 4 * d, L], rng, 1, false), randn([b, 4 * d, L], rng, 0.5, false), F.neg(F.exp(randn([4 * d, n], rng, 0.5, false))),
           randn([b, 4, n, L], rng, 1, false), randn([b, 4, n, L], rng, 1, false), randn([4 * d], rng, 1, false), randn([4 * d], rng, 0.5, false)] as const;
         const want = F.ss2dMerge(F.selectiveScan(...ins), h, w);
-        close(F.selectiveScanMerged(...ins, h, w).data, want.data, 1e-6, 'selectiveScanMerged');
-        assert.throws(() => F.selectiveScanMerged(...ins, w, h + 1), /directions/);
+        close(V.selectiveScanMerged(...ins, h, w).data, want.data, 1e-6, 'selectiveScanMerged');
+        assert.throws(() => V.selectiveScanMerged(...ins, w, h + 1), /directions/);
       }));
     run('conv2dAct silu (depthwise, bias)', (x, w, b) => F.conv2dAct('silu', x, w, b, { padding: 1, groups: 3 }), [randn([2, 3, 4, 5], rng), randn([3, 1, 3, 3], rng), randn([3], rng)]);
     run('conv2dAct sigmoid (dense, no bias)', (x, w) => F.conv2dAct('sigmoid', x, w, null, { padding: 1 }), [randn([1, 2, 3, 4], rng), randn([3, 2, 3, 3], rng)]);
-    run('conv2dSplitGate gelu (depthwise, bias)', (x, w, b) => F.conv2dSplitGate('gelu', x, w, b, { padding: 1, groups: 4 }), [randn([2, 4, 3, 5], rng), randn([4, 1, 3, 3], rng), randn([4], rng)]);
+    run('conv2dSplitGate gelu (depthwise, bias)', (x, w, b) => V.conv2dSplitGate('gelu', x, w, b, { padding: 1, groups: 4 }), [randn([2, 4, 3, 5], rng), randn([4, 1, 3, 3], rng), randn([4], rng)]);
     run('convConvSplitGate gelu (1x1 then depthwise, biases)', (x, w1, b1, w2, b2) => F.convConvSplitGate('gelu', x, w1, b1, {}, w2, b2, { padding: 1, groups: 4 }),
       [randn([2, 3, 3, 4], rng), randn([4, 3, 1, 1], rng), randn([4], rng), randn([4, 1, 3, 3], rng), randn([4], rng)]);
     run('convConvSplitGate silu (no biases)', (x, w1, w2) => F.convConvSplitGate('silu', x, w1, null, { padding: 1 }, w2, null, {}),
@@ -76,7 +77,7 @@ for (const backend of availableBackends()) {
         const b1 = randn([8], rng, 1, false);
         const w2 = randn([8, 1, 3, 3], rng, 1, false);
         const b2 = randn([8], rng, 1, false);
-        const want = F.conv2dSplitGate('gelu', F.conv2d(x, w1, b1), w2, b2, { padding: 1, groups: 8 });
+        const want = V.conv2dSplitGate('gelu', F.conv2d(x, w1, b1), w2, b2, { padding: 1, groups: 8 });
         close(F.convConvSplitGate('gelu', x, w1, b1, {}, w2, b2, { padding: 1, groups: 8 }).data, want.data, 1e-6, 'convConvSplitGate');
         const y = randn([2, 4, 3, 5], rng, 1, false);
         const z = randn([2, 4, 3, 5], rng, 1, false);
@@ -104,7 +105,7 @@ for (const backend of availableBackends()) {
         const conv = F.conv2d(x, wd, bd, { padding: 1, groups: 6 });
         close(F.conv2dAct('gelu', x, wd, bd, { padding: 1, groups: 6 }).data, F.gelu(conv).data, 1e-6, 'conv2dAct');
         const [a, g] = F.chunk(conv, 2, 1);
-        close(F.conv2dSplitGate('gelu', x, wd, bd, { padding: 1, groups: 6 }).data, F.mul(F.gelu(a), g).data, 1e-6, 'conv2dSplitGate');
+        close(V.conv2dSplitGate('gelu', x, wd, bd, { padding: 1, groups: 6 }).data, F.mul(F.gelu(a), g).data, 1e-6, 'conv2dSplitGate');
         const b = 2, d = 3, n = 4, R = 2, h = 3, w = 5, L = h * w;
         const u = randn([b, 4 * d, L], rng, 1, false);
         const XW = randn([4, R + 2 * n, d], rng, 0.5, false);
@@ -126,8 +127,8 @@ for (const backend of availableBackends()) {
       withBackend(backend, () => {
         const x = randn([2, 6, 5, 7], rng, 2, false);
         const [a, g] = F.chunk(x, 2, 1);
-        close(F.splitGate('gelu', x).data, F.mul(F.gelu(a), g).data, 1e-6, 'splitGate');
-        close(F.gatedActivation('silu', a, g).data, F.mul(F.silu(a), g).data, 1e-6, 'gatedActivation');
+        close(V.splitGate('gelu', x).data, F.mul(F.gelu(a), g).data, 1e-6, 'splitGate');
+        close(V.gatedActivation('silu', a, g).data, F.mul(F.silu(a), g).data, 1e-6, 'gatedActivation');
         close(F.ss2dGather(x).data, gatherRef(x).data, 0, 'ss2dGather');
         const ys = randn([2, 12, 35], rng, 1, false);
         close(F.ss2dMerge(ys, 5, 7).data, mergeRef(ys, 5, 7).data, 1e-6, 'ss2dMerge');
@@ -158,11 +159,11 @@ for (const backend of availableBackends()) {
 
     it('rejects bad arguments', () =>
       withBackend(backend, () => {
-        assert.throws(() => F.splitGate('gelu', Tensor.zeros([1, 3, 2])), /even channel count/);
-        assert.throws(() => F.gatedActivation('silu', Tensor.zeros([2]), Tensor.zeros([3])), /same shape/);
+        assert.throws(() => V.splitGate('gelu', Tensor.zeros([1, 3, 2])), /even channel count/);
+        assert.throws(() => V.gatedActivation('silu', Tensor.zeros([2]), Tensor.zeros([3])), /same shape/);
         assert.throws(() => F.ss2dMerge(Tensor.zeros([1, 6, 4]), 2, 2), /expects/);
         assert.throws(() => F.ss2dGather(Tensor.zeros([1, 4, 4])), /expects/);
-        assert.throws(() => F.gatedActivation('tanh' as 'silu', Tensor.zeros([2]), Tensor.zeros([2])), /unknown activation/);
+        assert.throws(() => V.gatedActivation('tanh' as 'silu', Tensor.zeros([2]), Tensor.zeros([2])), /unknown activation/);
       }));
   });
 }

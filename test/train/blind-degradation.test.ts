@@ -8,7 +8,7 @@ import { Rng } from '../../src/tensor/random.js';
 import { readImage } from '../../src/io/image.js';
 import { convolve } from '../../src/degrade/common.js';
 import { FAMILIES, type BlindOptions, type Family } from '../../src/degrade/blind/index.js';
-import { blindOptionsOf, blindTrainPair, CleanFoldersDataset, DatasetError, makeImage } from '../../src/train/data/index.js';
+import { blindOptionsOf, blindTrainPair, CleanFoldersDataset, DatasetError, makePlanar } from '../../src/train/data/index.js';
 import { OptionsError, parseOptions } from '../../src/train/options.js';
 import { Trainer } from '../../src/train/trainer.js';
 import { photoPath } from '../helpers/shared.js';
@@ -21,7 +21,7 @@ const quiet = (f: Family) => f.with(f.name, { noise: { kind: 'uniform', range: [
 test('blind training pairs: a blurred crop is what blurring the whole photo gives there (margin), on 8-bit steps', () => {
   const rng = new Rng(5);
   const [H, W] = [96, 110];
-  const photo = makeImage(3, H, W, Float32Array.from({ length: 3 * H * W }, () => rng.uniform()));
+  const photo = makePlanar(3, H, W, Float32Array.from({ length: 3 * H * W }, () => rng.uniform()));
   for (const name of ['linear-motion', 'camera-shake', 'gaussian-aniso', 'defocus']) {
     const o: BlindOptions = { mix: [{ family: quiet(FAMILIES[name]), weight: 1 }], cleanFraction: 0, asUint8: true };
     const { lq, gt, degradation } = blindTrainPair(photo, o, { patchSize: 24, geometricAugs: false }, new Rng(11));
@@ -44,7 +44,7 @@ test('blind training pairs: a blurred crop is what blurring the whole photo give
 
 test('blind training pairs: a fresh draw per crop, seeded; clean_fraction of them clean (input = target)', () => {
   const rng = new Rng(1);
-  const photo = makeImage(3, 40, 40, Float32Array.from({ length: 4800 }, () => rng.uniform()));
+  const photo = makePlanar(3, 40, 40, Float32Array.from({ length: 4800 }, () => rng.uniform()));
   const o = blindOptionsOf({ roots: [], preset: 'denoise', families: null, cleanFraction: 0.2, asUint8: true });
   const t = { patchSize: 16, geometricAugs: true };
   const r = new Rng(7);

@@ -9,11 +9,11 @@ import { readImage } from '../../src/io/image.js';
 import { convolve } from '../../src/degrade/common.js';
 import { lineKernel } from '../../src/degrade/blur.js';
 import {
-  BatchSampler, CleanFolderDataset, DatasetError, addGaussianNoise, drawSigma, PairedFolderDataset, ProgressiveSchedule, basicsrAugment, collatePairs, geometricTransform, makeImage,
-  blurMargin, mixingAugment, motionBlurTrainPair, padToSize, pairedFolders, pairedRandomCrop, progressiveSubBatch, readImageSize, sampleBeta, trainPairTransform, type ImageCHW, type ImageLoader,
+  BatchSampler, CleanFolderDataset, DatasetError, addGaussianNoise, drawSigma, PairedFolderDataset, ProgressiveSchedule, basicsrAugment, collatePairs, geometricTransform, makePlanar,
+  blurMargin, mixingAugment, motionBlurTrainPair, padToSize, pairedFolders, pairedRandomCrop, progressiveSubBatch, readImageSize, sampleBeta, trainPairTransform, type Planar, type ImageLoader,
 } from '../../src/train/data/index.js';
 
-const ramp = (c: number, h: number, w: number, offset = 0): ImageCHW => makeImage(c, h, w, Float32Array.from({ length: c * h * w }, (_, i) => i + offset));
+const ramp = (c: number, h: number, w: number, offset = 0): Planar => makePlanar(c, h, w, Float32Array.from({ length: c * h * w }, (_, i) => i + offset));
 
 test('geometric modes match Restormer data_augmentation (numpy on HWC)', () => {
   // printed by numpy for np.arange(6).reshape(2, 3) through modes 0..7
@@ -188,7 +188,7 @@ test('Gaussian-denoising noise: σ drawn as configured, N(0, σ/255) added witho
   const picks = new Set(Array.from({ length: 200 }, () => drawSigma({ sigmaType: 'choice', sigmaRange: [15, 25, 50] }, rng)));
   assert.deepEqual([...picks].sort((a, b) => a - b), [15, 25, 50]);
 
-  const img = makeImage(3, 64, 64, new Float32Array(3 * 64 * 64).fill(0.98));
+  const img = makePlanar(3, 64, 64, new Float32Array(3 * 64 * 64).fill(0.98));
   const noisy = addGaussianNoise(img, 25, new Rng(1));
   let mean = 0;
   for (const v of noisy.data) mean += v - 0.98;
@@ -211,7 +211,7 @@ test('Gaussian-denoising noise: σ drawn as configured, N(0, σ/255) added witho
 test('motion-blur data set: each crop blurred with its own kernel, as blurring the whole photo would, on 8-bit steps', () => {
   const rng = new Rng(5);
   const [H, W] = [90, 110];
-  const photo = makeImage(3, H, W, Float32Array.from({ length: 3 * H * W }, () => rng.uniform()));
+  const photo = makePlanar(3, H, W, Float32Array.from({ length: 3 * H * W }, () => rng.uniform()));
   const fixed = { length: [9, 9] as const, angle: [30, 30] as const, blurredAsUint8: true };
   assert.equal(blurMargin({ length: [5, 17] }), 9);
   assert.equal(blurMargin({ length: [5, 17] }) * 2 + 1, lineKernel(17, 37).size, 'the margin is the widest kernel radius');
@@ -237,10 +237,10 @@ test('motion-blur data set: each crop blurred with its own kernel, as blurring t
   assert.ok(Math.max(...lqF.data.map((v, i) => Math.abs(v - lq.data[i]))) <= 0.5 / 255 + 1e-6, 'rounding is the only difference');
 
   // fresh kernels: two draws from one generator blur the same crop differently; seeded draws repeat
-  const flat = makeImage(3, 40, 40, new Float32Array(3 * 1600).fill(0.5));
+  const flat = makePlanar(3, 40, 40, new Float32Array(3 * 1600).fill(0.5));
   const [lqFlat] = motionBlurTrainPair(flat, { length: [5, 17], angle: [0, 180], blurredAsUint8: true }, { patchSize: 16, geometricAugs: true }, new Rng(2));
   assert.ok(lqFlat.data.every((v) => Math.abs(v - 128 / 255) < 1e-6), 'a flat photo stays flat');
-  const stripes = makeImage(1, 60, 60, Float32Array.from({ length: 3600 }, (_, i) => ((i % 60) + Math.floor(i / 60)) % 2));
+  const stripes = makePlanar(1, 60, 60, Float32Array.from({ length: 3600 }, (_, i) => ((i % 60) + Math.floor(i / 60)) % 2));
   const r = new Rng(9);
   const t = { patchSize: 16, geometricAugs: false };
   const o = { length: [5, 17] as const, angle: [0, 180] as const, blurredAsUint8: false };

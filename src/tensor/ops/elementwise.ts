@@ -114,7 +114,6 @@ function unary(op: string, f: (x: number) => number, df: (x: number, y: number) 
   };
 }
 
-export { softplusScalar, sigmoidScalar, erf } from '../../backend/js/elementwise.js';
 
 /**
  * An activation with an elementwise kernel (native when available; the js kernel is the

@@ -13,32 +13,8 @@ import {
 import { planConv2d, type Conv2dOptions } from './conv.js';
 import { SCAN_CHUNK } from './scan.js';
 
-function checkOp(name: string, op: UnaryOp): void {
+export function checkOp(name: string, op: UnaryOp): void {
   if (!UNARY_OPS.includes(op)) throw new TensorError(name, `unknown activation '${op}' (one of ${UNARY_OPS.join(', ')})`);
-}
-
-/** act(a)·b elementwise for tensors of the same shape (e.g. SS2D's LayerNorm(y)·SiLU(z) is gatedActivation('silu', z, y)). */
-export function gatedActivation(op: UnaryOp, a: Tensor, b: Tensor): Tensor {
-  checkOp('gatedActivation', op);
-  if (!sameShape(a.shape, b.shape)) throw new TensorError('gatedActivation', 'a and b must have the same shape', [a.shape, b.shape]);
-  const args: GateArgs = { rows: 1, len: a.size, strideA: a.size, strideB: a.size };
-  const kern = kernels();
-  const out = kern.gate(op, a.data, b.data, args);
-  return result('gatedActivation', out, a.shape, [a, b], (g) => {
-    const { da, db } = kern.gateBackward(op, a.data, b.data, g, args);
-    return [a.requiresGrad ? da : null, b.requiresGrad ? db : null];
-  });
-}
-
-/**
- * x (N, 2C, …) → act(x[:, :C]) · x[:, C:] (N, C, …): chunk(x, 2, 1), the activation of the
- * first half and the product in one pass (the FFN's GELU gate).
- */
-export function splitGate(op: UnaryOp, x: Tensor): Tensor {
-  checkOp('splitGate', op);
-  if (x.ndim < 2 || x.shape[1] % 2) throw new TensorError('splitGate', 'needs (N, 2C, …) with an even channel count', [x.shape]);
-  const hg = halvesGate(op, x.data, x.shape);
-  return result('splitGate', hg.out, hg.shape, [x], (g) => [hg.backward(x.data, g)]);
 }
 
 /**
@@ -46,7 +22,7 @@ export function splitGate(op: UnaryOp, x: Tensor): Tensor {
  * the caller's check): the values, their shape, and the packed gradient of a buffer `src`
  * holding the same values (t itself or its recomputation).
  */
-function halvesGate(op: UnaryOp, t: Float32Array, shape: readonly number[]) {
+export function halvesGate(op: UnaryOp, t: Float32Array, shape: readonly number[]) {
   const n = shape[0];
   const len = t.length / (n || 1) / 2;
   const args: GateArgs = { rows: n, len, strideA: 2 * len, strideB: 2 * len };
@@ -104,19 +80,6 @@ export function conv2dAct(op: UnaryOp, x: Tensor, weight: Tensor, bias: Tensor |
     const t = c.forward(x.data);
     return c.backward(kern.unaryBackward(op, t, op === 'exp' || op === 'sigmoid' ? out : null, g), x.data, x.requiresGrad);
   });
-}
-
-/**
- * splitGate(op, conv2d(x, weight, bias)): the convolution's output (N, 2C, …) is chunked,
- * act(first half)·second half, without keeping the convolution's output (recomputed in the
- * backward). The FFN's dwconv + GELU gate.
- */
-export function conv2dSplitGate(op: UnaryOp, x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
-  checkOp('conv2dSplitGate', op);
-  const c = planConv2d('conv2dSplitGate', x.shape, weight, bias, opts);
-  if (c.shape[1] % 2) throw new TensorError('conv2dSplitGate', 'the convolution needs an even number of output channels', [weight.shape]);
-  const hg = halvesGate(op, c.forward(x.data), c.shape);
-  return result('conv2dSplitGate', hg.out, hg.shape, [x, ...c.params], (g) => c.backward(hg.backward(c.forward(x.data), g), x.data, x.requiresGrad));
 }
 
 /**
@@ -208,7 +171,7 @@ export function ss2dScan(u: Tensor, xProjW: Tensor, dtW: Tensor, A: Tensor, D: T
 /**
  * The FFN's body as one op: act(a)·g with (a, g) = chunk(conv2(conv1(x)), 2, 1) — project_in
  * (conv1), the depthwise conv (conv2), the chunk and the gate — keeping only x: both conv
- * outputs are recomputed in the backward. Equals conv2dSplitGate(op, conv2d(x, w1, b1, o1), w2, b2, o2).
+ * outputs are recomputed in the backward. Equals splitGate(op, conv2d(conv2d(x, w1, b1, o1), w2, b2, o2)) (the tests' fused variants).
  * Biases may be null.
  */
 export function convConvSplitGate(

@@ -6,7 +6,7 @@ import type { ScanArgs, ScanInputs } from '../../backend/kernels.js';
 /** Steps between the states the forward keeps for the backward's recomputation. */
 export const SCAN_CHUNK = 64;
 
-function checkScan(op: string, u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, D: Tensor, deltaBias: Tensor): ScanArgs {
+export function checkScan(op: string, u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, D: Tensor, deltaBias: Tensor): ScanArgs {
   const shapes = [u.shape, delta.shape, A.shape, B.shape, C.shape, D.shape, deltaBias.shape];
   const fail = (msg: string) => new TensorError(op, msg, shapes);
   if (u.ndim !== 3) throw fail('u must be (b, channels, L)');
@@ -38,30 +38,6 @@ export function selectiveScan(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C:
   });
 }
 
-/**
- * SS2D's scan and direction merge as one op: selectiveScan over the K = 4 directions of
- * ss2dGather, then ss2dMerge back to (b, d, h, w), without keeping the (b, 4d, L) scan output
- * (the backward gathers the incoming gradient instead). Equals ss2dMerge(selectiveScan(…), h, w).
- */
-export function selectiveScanMerged(
-  u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, D: Tensor, deltaBias: Tensor, h: number, w: number,
-): Tensor {
-  const args = checkScan('selectiveScanMerged', u, delta, A, B, C, D, deltaBias);
-  if (args.groups !== 4 || args.L !== h * w) {
-    throw new TensorError('selectiveScanMerged', `needs the 4 directions of an ${h}×${w} map (groups 4, L = ${h * w})`, [u.shape, B.shape]);
-  }
-  const inputs = scanInputs(u, delta, A, B, C, D, deltaBias);
-  const plane = { b: args.b, c: args.d, h, w };
-  const kern = kernels();
-  const scanned = kern.scan(inputs, args);
-  const states = scanned.states;
-  const y = kern.ss2dMerge(scanned.y, plane);
-  return result('selectiveScanMerged', y, [args.b, args.d, h, w], [u, delta, A, B, C, D, deltaBias], (g) => {
-    const r = kern.scanBackward(inputs, states, kern.ss2dGather(g, plane), args);
-    return [r.du, r.ddelta, r.dA, r.dB, r.dC, r.dD, r.dDeltaBias];
-  });
-}
-
-function scanInputs(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, D: Tensor, deltaBias: Tensor): ScanInputs {
+export function scanInputs(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, D: Tensor, deltaBias: Tensor): ScanInputs {
   return { u: u.data, delta: delta.data, A: A.data, B: B.data, C: C.data, D: D.data, deltaBias: deltaBias.data };
 }
