@@ -13,6 +13,11 @@ export function sigmoidScalar(x: number): number {
   return 1 / (1 + Math.exp(-x));
 }
 
+/** softplus'(x): the logistic function, 1 above the threshold 20. */
+export function softplusGradScalar(x: number): number {
+  return x > 20 ? 1 : sigmoidScalar(x);
+}
+
 /** erf with |error| < 1.2e-7 (Numerical Recipes' Chebyshev fit of erfc). */
 export function erf(x: number): number {
   const z = Math.abs(x);
@@ -43,7 +48,7 @@ export const ACTIVATIONS: Record<UnaryOp, (x: number) => number> = {
 export const DERIVATIVES: Record<UnaryOp, (x: number, y: number) => number> = {
   exp: (_x, y) => y,
   sigmoid: (_x, y) => y * (1 - y),
-  softplus: (x) => (x > 20 ? 1 : sigmoidScalar(x)),
+  softplus: softplusGradScalar,
   silu: (x) => {
     const s = sigmoidScalar(x);
     return s * (1 + x * (1 - s));

@@ -1,9 +1,6 @@
 import { scanBcStride, type ScanArgs, type ScanGrads, type ScanInputs } from '../kernels.js';
+import { softplusGradScalar, softplusScalar as softplus } from './elementwise.js';
 
-/** PyTorch's softplus with threshold 20. */
-function softplus(x: number): number {
-  return x > 20 ? x : Math.log1p(Math.exp(x));
-}
 
 export function scan(inp: ScanInputs, a: ScanArgs): { y: Float32Array; states: Float32Array } {
   const { b, groups, d, n, L, chunk } = a;
@@ -105,7 +102,7 @@ export function scanBackward(inp: ScanInputs, states: Float32Array, gy: Float32A
           }
           du[row + l] = dul;
           const x = delta[row + l] + deltaBias[c];
-          const dx = x > 20 ? ddt : ddt / (1 + Math.exp(-x));
+          const dx = ddt * softplusGradScalar(x);
           ddelta[row + l] = dx;
           dDeltaBias[c] += dx;
         }
