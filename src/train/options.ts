@@ -72,7 +72,7 @@ export function parseOptions(text: string, opts: ParseOptionsOptions = {}): Trai
   const rel = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p));
 
   const name = r.str(root, 'name', 'name', file ? (file.split(/[\\/]/).pop() ?? 'run').replace(/\.ya?ml$/i, '') : 'run');
-  if (!/^[\w.\-]+$/.test(name)) r.err('name', `must be a plain folder name (letters, digits, _ . -), got '${name}'`);
+  if (!/^[\w.-]+$/.test(name)) r.err('name', `must be a plain folder name (letters, digits, _ . -), got '${name}'`);
   const modelType = r.str(root, 'model_type', 'model_type', 'ImageCleanModel');
   const scale = r.num(root, 'scale', 'scale', 1, { int: true });
   if (scale !== 1) r.err('scale', `only 1 is supported (restoration keeps the size), got ${scale}`);

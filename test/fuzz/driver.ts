@@ -341,7 +341,10 @@ function mutateTree(doc: Record<string, unknown>, rng: FuzzRng): unknown {
   const nodes: { parent: Record<string, unknown> | unknown[]; key: string | number }[] = [];
   const walk = (o: unknown) => {
     if (Array.isArray(o)) o.forEach((v, i) => (nodes.push({ parent: o, key: i }), walk(v)));
-    else if (o && typeof o === 'object') for (const [k, v] of Object.entries(o)) nodes.push({ parent: o as Record<string, unknown>, key: k }), walk(v);
+    else if (o && typeof o === 'object') for (const [k, v] of Object.entries(o)) {
+      nodes.push({ parent: o as Record<string, unknown>, key: k });
+      walk(v);
+    }
   };
   walk(doc);
   if (rng.chance(0.03)) return rng.pick([null, [], 'x', 5, [{ a: 1 }]]);

@@ -140,8 +140,8 @@ describe('training (tiny model, noisy photo crops)', () => {
 
   it("Restormer's Gaussian-denoising data set: noise of the configured σ is added to clean crops; validation uses fixed-seed noise", async () => {
     const text = options(dir, { name: 'gauss', iters: 2, valFreq: 2 })
-      .replace(/type: Dataset_PairedImage\n    dataroot_gt: (.*)\n    dataroot_lq: .*\n    geometric_augs/, 'type: Dataset_GaussianDenoising\n    sigma_type: constant\n    sigma_range: 25\n    dataroot_gt: $1\n    geometric_augs')
-      .replace(/type: Dataset_PairedImage\n    dataroot_gt: (.*)\n    dataroot_lq: .*\n/, 'type: Dataset_GaussianDenoising\n    sigma_test: 50\n    dataroot_gt: $1\n');
+      .replace(/type: Dataset_PairedImage\n {4}dataroot_gt: (.*)\n {4}dataroot_lq: .*\n {4}geometric_augs/, 'type: Dataset_GaussianDenoising\n    sigma_type: constant\n    sigma_range: 25\n    dataroot_gt: $1\n    geometric_augs')
+      .replace(/type: Dataset_PairedImage\n {4}dataroot_gt: (.*)\n {4}dataroot_lq: .*\n/, 'type: Dataset_GaussianDenoising\n    sigma_test: 50\n    dataroot_gt: $1\n');
     const opts = parseOptions(text, { baseDir: dir });
     assert.ok(opts.datasets.train!.gaussian && opts.datasets.val[0].sigmaTest === 50, 'both data sets are Gaussian');
     const t = await Trainer.create(opts);
@@ -158,7 +158,7 @@ describe('training (tiny model, noisy photo crops)', () => {
 
   it('motion-blur data set (ours): the input of each crop is the clean crop blurred by a fresh kernel', async () => {
     const text = options(dir, { name: 'blur', iters: 2, valFreq: 2 })
-      .replace(/type: Dataset_PairedImage\n    dataroot_gt: (.*)\n    dataroot_lq: .*\n    geometric_augs/, 'type: Dataset_MotionBlur\n    blur_length: [9, 15]\n    dataroot_gt: $1\n    geometric_augs');
+      .replace(/type: Dataset_PairedImage\n {4}dataroot_gt: (.*)\n {4}dataroot_lq: .*\n {4}geometric_augs/, 'type: Dataset_MotionBlur\n    blur_length: [9, 15]\n    dataroot_gt: $1\n    geometric_augs');
     const opts = parseOptions(text, { baseDir: dir });
     assert.ok(opts.datasets.train!.motionBlur, 'the training set is motion blur');
     const t = await Trainer.create(opts);

@@ -26,7 +26,7 @@ function jpegSize(fd: number): { width: number; height: number } | null {
   for (let guard = 0; guard < 10000; guard++) {
     if (readSync(fd, buf, 0, 4, pos) < 4) return null;
     if (buf[0] !== 0xff) return null;
-    let marker = buf[1];
+    const marker = buf[1];
     if (marker === 0xff) {
       pos += 1; // fill byte
       continue;
@@ -43,7 +43,6 @@ function jpegSize(fd: number): { width: number; height: number } | null {
     }
     if (marker === 0xd9 || marker === 0xda) return null;
     pos += 2 + len;
-    marker = 0;
   }
   return null;
 }
