@@ -590,6 +590,14 @@ Napi::Value SetPoisonOutputs(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// empty(length) -> an uninitialised Float32Array (from out(): reused heap, NaN under poisonOutputs)
+Napi::Value Empty(const Napi::CallbackInfo& info) {
+  Args a(info, "empty");
+  const int64_t len = a.integer(0, "length");
+  if (len > (int64_t{1} << 34)) a.fail("length is too large");
+  return out(info.Env(), len);
+}
+
 // releaseMemory() -> { scratchBytes, trimmed }: frees the kernels' scratch buffers (they grow back
 // on the next call that needs them) and, under glibc, hands free heap back to the system with
 // malloc_trim (tuneMalloc below otherwise keeps up to 512 MB of it for the next network call).
@@ -639,6 +647,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("ss2dMerge", Napi::Function::New(env, Ss2dMerge, "ss2dMerge"));
   exports.Set("binary", Napi::Function::New(env, Binary, "binary"));
   exports.Set("gather", Napi::Function::New(env, Gather, "gather"));
+  exports.Set("empty", Napi::Function::New(env, Empty, "empty"));
   exports.Set("roofline", Napi::Function::New(env, Roofline, "roofline"));
   exports.Set("isa", Napi::Function::New(env, Isa, "isa"));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));

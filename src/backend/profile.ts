@@ -85,6 +85,7 @@ export function profileKernels(inner: Kernels, opts: { byShape?: boolean } = {})
       time(op, { bytes: 3 * F32 * shape.reduce((x, y) => x * y, 1) }, () => inner.binary(op, a, sa, b, sb, shape)),
     gather: (src, shape, strides, offset) =>
       time('strided copy', { bytes: 2 * F32 * shape.reduce((x, y) => x * y, 1) }, () => inner.gather(src, shape, strides, offset)),
+    empty: (length) => inner.empty(length),
   };
   const rows = () => [...stats.values()].sort((a, b) => b.ms - a.ms);
   const table = (wallMs?: number): string => {

@@ -27,4 +27,5 @@ export const jsKernels: Kernels = {
   ss2dMerge,
   binary,
   gather,
+  empty: (length) => new Float32Array(length),
 };

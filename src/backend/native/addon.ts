@@ -70,6 +70,8 @@ export interface NativeAddon {
   binary?(threads: number, op: number, a: Float32Array, aStrides: Float64Array, b: Float32Array, bStrides: Float64Array, shape: Float64Array): Float32Array;
   /** The dense copy of a strided view. Absent from addons built before it existed. */
   gather?(threads: number, src: Float32Array, shape: Float64Array, strides: Float64Array, offset: number): Float32Array;
+  /** An uninitialised array (NaN-filled under setPoisonOutputs). */
+  empty?(length: number): Float32Array;
   setPoisonOutputs(on: boolean): void;
   /** Operations per second of a roofline micro-kernel run for about `ms` on `threads` threads: kind 0 = fp32 FMA peak (FLOP/s), 1 = the scan's bound (state updates/s). */
   roofline?(threads: number, kind: 0 | 1, ms: number): number;

@@ -94,6 +94,7 @@ export function createNativeKernels(addon: NativeAddon, threads: number = defaul
     gather: addon.gather
       ? (src, shape, strides, offset) => addon.gather!(t, src, Float64Array.from(shape), Float64Array.from(strides), offset)
       : jsGather,
+    empty: addon.empty ? (length) => addon.empty!(length) : (length) => new Float32Array(length),
   };
 }
 

@@ -114,8 +114,8 @@ export function ss2dScan(u: Tensor, xProjW: Tensor, dtW: Tensor, A: Tensor, D: T
   const pLen = K * P * L;
   /** The projection [dt_low (R, L) | B (N, L) | C (N, L)] per direction, then delta (K·d, L) from dt_low. */
   const rebuild = () => {
-    const proj = new Float32Array(b * pLen);
-    const delta = new Float32Array(b * uLen);
+    const proj = kern.empty(b * pLen);
+    const delta = kern.empty(b * uLen);
     for (let bi = 0; bi < b; bi++) {
       kern.matmul(xProjW.data, u.data.subarray(bi * uLen, (bi + 1) * uLen), {
         batch: K, m: P, k: d, n: L, transA: false, transB: false, strideA: P * d, strideB: d * L, into: proj.subarray(bi * pLen),
@@ -141,7 +141,7 @@ export function ss2dScan(u: Tensor, xProjW: Tensor, dtW: Tensor, A: Tensor, D: T
     const gW = dtW.requiresGrad ? new Float32Array(dtW.size) : null;
     const gXW = xProjW.requiresGrad ? new Float32Array(xProjW.size) : null;
     const du = r.du;
-    const gp = new Float32Array(pLen);
+    const gp = kern.empty(pLen);
     for (let bi = 0; bi < b; bi++) {
       const dd = r.ddelta.subarray(bi * uLen, (bi + 1) * uLen);
       const dl = proj.subarray(bi * pLen);
