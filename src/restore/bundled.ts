@@ -1,14 +1,9 @@
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../io/package-root.js';
 
 export type Task = 'denoise' | 'derain' | 'deblur';
 export const TASKS: readonly Task[] = ['denoise', 'derain', 'deblur'];
-
-/** The package root (dist/src/restore → three folders up). */
-export function packageRoot(): string {
-  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-}
 
 /** The checkpoint shipped for a task: models/<task>/<task>.safetensors. */
 export function bundledModelPath(task: Task): string {

@@ -16,7 +16,9 @@
  */
 import type { HasParamGroups } from './optim/adam.js';
 
-export type LrSchedulerType = 'CosineAnnealingRestartCyclicLR' | 'CosineAnnealingRestartLR' | 'MultiStepLR';
+/** The schedulers of BasicSR's option files that createScheduler builds. */
+export const SCHEDULER_TYPES = ['CosineAnnealingRestartCyclicLR', 'CosineAnnealingRestartLR', 'MultiStepLR'] as const;
+export type LrSchedulerType = (typeof SCHEDULER_TYPES)[number];
 
 export interface LrSchedulerState {
   type: LrSchedulerType;

@@ -9,7 +9,7 @@ import { NoiseSchedule } from '../diffusion/schedule.js';
 import { antitheticTimesteps } from '../diffusion/timesteps.js';
 import { readImage } from '../io/image.js';
 import { coarseLoss, fineLoss } from './losses/index.js';
-import { Adam, AdamW, clipGradNorm, type Optimizer } from './optim/index.js';
+import { clipGradNorm, OPTIMIZERS, type Optimizer } from './optim/index.js';
 import { createScheduler, updateLearningRate, type LrScheduler } from './lr-scheduler.js';
 import { Ema } from './ema.js';
 import { checkOptionPaths, type TrainOptions } from './options.js';
@@ -93,7 +93,7 @@ export class Trainer {
     }
     const params = this.model.parameters();
     const o = t.optim;
-    const Opt = o.type === 'Adam' ? Adam : AdamW;
+    const Opt = OPTIMIZERS[o.type];
     this.optimizer = new Opt(params, { lr: o.lr, betas: o.betas, eps: o.eps, weightDecay: o.weightDecay });
     this.scheduler = createScheduler(this.optimizer, t.scheduler);
     this.ema = new Ema(params, t.emaDecay);

@@ -1,15 +1,14 @@
 // The `train` section: stage, schedule, optimiser, mixing augmentation and losses.
-import type { LrSchedulerType, SchedulerOptions } from '../lr-scheduler.js';
+import { SCHEDULER_TYPES, type SchedulerOptions } from '../lr-scheduler.js';
+import { OPTIMIZERS, type OptimizerType } from '../optim/index.js';
 import type { Obj, Reader } from './reader.js';
 import { OPTION_BOUNDS, type OptimizerOptions, type TrainingOptions } from './types.js';
-
-const SCHEDULERS: readonly LrSchedulerType[] = ['CosineAnnealingRestartCyclicLR', 'CosineAnnealingRestartLR', 'MultiStepLR'];
 
 export function readTraining(r: Reader, root: Obj): TrainingOptions {
   const tr = r.obj(root, 'train', 'train');
   const stage = r.oneOf(tr, 'stage', 'train.stage', 'coarse', ['coarse', 'fine'] as const);
   const sc = r.obj(tr, 'scheduler', 'train.scheduler');
-  const scType = r.oneOf(sc, 'type', 'train.scheduler.type', 'CosineAnnealingRestartCyclicLR', SCHEDULERS);
+  const scType = r.oneOf(sc, 'type', 'train.scheduler.type', 'CosineAnnealingRestartCyclicLR', SCHEDULER_TYPES);
   const scheduler: SchedulerOptions = { type: scType };
   if (scType === 'CosineAnnealingRestartCyclicLR' || scType === 'CosineAnnealingRestartLR') {
     scheduler.periods = r.nums(sc, 'periods', 'train.scheduler.periods', sc ? undefined : [50000, 220000], { int: true, min: 1 });
@@ -34,7 +33,7 @@ export function readTraining(r: Reader, root: Obj): TrainingOptions {
     r.warnings.push(`train.scheduler.periods add up to ${periodSum} < train.total_iter ${totalIter}: BasicSR would fail past the last period; the lr is held at the last cycle's end value`);
   }
   const og = r.obj(tr, 'optim_g', 'train.optim_g');
-  const optType = r.oneOf(og, 'type', 'train.optim_g.type', 'AdamW', ['Adam', 'AdamW'] as const);
+  const optType = r.oneOf<OptimizerType>(og, 'type', 'train.optim_g.type', 'AdamW', Object.keys(OPTIMIZERS) as OptimizerType[]);
   const optim: OptimizerOptions = {
     type: optType,
     lr: r.num(og, 'lr', 'train.optim_g.lr', stage === 'fine' ? 1e-5 : 3e-4, { gt: 0, max: OPTION_BOUNDS.lr }),

@@ -1,6 +1,7 @@
 // The typed result of reading an option file, and its error.
 import type { BetaScheduleName } from '../../diffusion/schedule.js';
 import type { SchedulerOptions } from '../lr-scheduler.js';
+import type { OptimizerType } from '../optim/index.js';
 import type { GaussianNoiseOptions } from '../data/gaussian-noise.js';
 import type { MotionBlurTrainOptions } from '../data/motion-blur.js';
 import type { BlindDegradationTrainOptions } from '../data/blind-degradation.js';
@@ -81,7 +82,7 @@ export interface PathOptions {
 }
 
 export interface OptimizerOptions {
-  type: 'Adam' | 'AdamW';
+  type: OptimizerType;
   lr: number;
   weightDecay: number;
   betas: [number, number];
