@@ -20,6 +20,7 @@ test('native binary ops match js exactly: same shapes, row and scalar broadcasts
     { shape: [1], sa: [1], sb: [1] },
     { shape: [70001], sa: [1], sb: [1] },
     { shape: [70001], sa: [1], sb: [0] },
+    { shape: [70001], sa: [2], sb: [1] }, // a strided long row, split over the threads
     { shape: [33], sa: [0], sb: [1] },
     { shape: [6, 4099], sa: [4099, 1], sb: [1, 0] }, // (N·C, H·W) + (N·C, 1)
     { shape: [3, 5, 7], sa: [35, 7, 1], sb: [0, 7, 1] }, // broadcast over the first axis
