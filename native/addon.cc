@@ -185,7 +185,11 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
     if (acc) a.fail("accumulate needs an into array");
     c = out(info.Env(), batch > 0 ? (batch - 1) * sc + static_cast<int64_t>(m) * n : 0);
   } else {
-    a.f32(11, "into", batch > 0 ? (batch - 1) * sc + static_cast<int64_t>(m) * n : 0);
+    const int64_t needC = batch > 0 ? (batch - 1) * sc + static_cast<int64_t>(m) * n : 0;
+    const float* pc = a.f32(11, "into", needC);
+    // the kernel reads a and b while it writes C: an overlap would read half-written results
+    auto overlaps = [&](const float* p, int64_t len) { return len > 0 && needC > 0 && p < pc + needC && pc < p + len; };
+    if (overlaps(pa, needA) || overlaps(pb, needB)) a.fail("into must not overlap a or b");
     c = info[11].As<Napi::Float32Array>();
   }
   std::lock_guard<std::mutex> lock(callMutex);

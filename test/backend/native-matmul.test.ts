@@ -51,6 +51,10 @@ test('native matmul rejects arrays shorter than the sizes', { skip: skipReason }
     /into has 7 elements, the call needs 8/);
   throws(() => addon().matmul(1, new Float32Array(6), new Float32Array(6), 1, 2, 3, 2, false, false, 6, 6, null, true, 4), /accumulate needs an into/);
   throws(() => addon().matmul(1, new Float32Array(6), new Float32Array(6), 1, 2, 3, 2, false, false, 6, 6, null, false, 3), /strideC/);
+  const shared = new Float32Array(20);
+  throws(() => addon().matmul(1, shared.subarray(0, 6), new Float32Array(6), 1, 2, 3, 2, false, false, 6, 6, shared.subarray(4, 8), false, 4), /into must not overlap/);
+  throws(() => jsKernels.matmul(shared.subarray(0, 6), new Float32Array(6), { batch: 1, m: 2, k: 3, n: 2, transA: false, transB: false, strideA: 6, strideB: 6, into: shared.subarray(4, 8) }), /into must not overlap/);
+  addon().matmul(1, shared.subarray(0, 6), new Float32Array(6), 1, 2, 3, 2, false, false, 6, 6, shared.subarray(6, 10), false, 4); // adjacent is fine
 });
 
 test('matmul into an array: at a batch stride, leaving the gaps alone, and accumulating, on both backends', { skip: skipReason }, () => {

@@ -5,6 +5,7 @@ export function matmul(a: Float32Array, b: Float32Array, args: MatmulArgs): Floa
   const strideC = args.strideC ?? m * n;
   if (args.into && args.into.length < matmulOutputLength(args)) throw new Error(`matmul: into has ${args.into.length} elements, the call needs ${matmulOutputLength(args)}`);
   if (args.accumulate && !args.into) throw new Error('matmul: accumulate needs an into array');
+  if (args.into && (sharesMemory(args.into, a) || sharesMemory(args.into, b))) throw new Error('matmul: into must not overlap a or b');
   const out = args.into ?? new Float32Array(batch * m * n);
   const row = new Float32Array(k);
   const acc = new Float32Array(n);
@@ -38,4 +39,9 @@ export function matmul(a: Float32Array, b: Float32Array, args: MatmulArgs): Floa
     }
   }
   return out;
+}
+
+/** Whether two views share any bytes of one buffer. */
+function sharesMemory(x: Float32Array, y: Float32Array): boolean {
+  return x.buffer === y.buffer && x.byteOffset < y.byteOffset + y.byteLength && y.byteOffset < x.byteOffset + x.byteLength;
 }
