@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { readImage } from '../../io/image.js';
-import { scoreImages, type MetricVariant } from '../../metrics/index.js';
+import { meanScores, scoreImages, type MetricVariant } from '../../metrics/index.js';
 import { expandInputs } from '../files.js';
 import { fail } from '../progress.js';
 import { intFlag, MAX_PIXELS_HELP, maxPixelsFlag, UsageError } from './flags.js';
@@ -39,9 +39,8 @@ export function printTable(rows: EvalRow[], title?: string): void {
   if (title) console.log(title);
   console.log(`${'image'.padEnd(w)}  PSNR (dB)  SSIM`);
   for (const r of rows) console.log(`${r.name.padEnd(w)}  ${r.psnr.toFixed(3).padStart(9)}  ${r.ssim.toFixed(4)}`);
-  const mp = rows.reduce((a, r) => a + r.psnr, 0) / rows.length;
-  const ms = rows.reduce((a, r) => a + r.ssim, 0) / rows.length;
-  console.log(`${'mean'.padEnd(w)}  ${mp.toFixed(3).padStart(9)}  ${ms.toFixed(4)}`);
+  const m = meanScores(rows);
+  console.log(`${'mean'.padEnd(w)}  ${m.psnr.toFixed(3).padStart(9)}  ${m.ssim.toFixed(4)}`);
 }
 
 export function registerEval(program: Command): void {
@@ -63,7 +62,7 @@ export function registerEval(program: Command): void {
       for (const m of missing) process.stderr.write(`diff-mamba: ${m} has no target in ${o.gt}\n`);
       if (rows.length === 0) fail(`no prediction in ${o.pred} has a target in ${o.gt}`);
       if (o.json) {
-        const mean = { psnr: rows.reduce((a, r) => a + r.psnr, 0) / rows.length, ssim: rows.reduce((a, r) => a + r.ssim, 0) / rows.length };
+        const mean = meanScores(rows);
         console.log(JSON.stringify({ images: rows, mean, missing }, null, 2));
       } else printTable(rows);
       if (missing.length) process.exitCode = 1;
