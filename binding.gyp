@@ -23,7 +23,7 @@
     },
     {
       "target_name": "diffmamba_native",
-      "sources": ["native/addon.cc", "native/pool.cc", "native/kernels_generic.cc"],
+      "sources": ["native/addon.cc", "native/pool.cc", "native/scratch.cc", "native/kernels_generic.cc"],
       "dependencies": ["diffmamba_kernels_avx2", "diffmamba_kernels_avx512"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],

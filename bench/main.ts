@@ -5,6 +5,7 @@
  * --no-reference skips the slow PyTorch reference model runs (model and train groups) but keeps
  * the engine group's PyTorch comparison.
  */
+import '../src/backend/node.js';
 import type { BenchGroup, BenchOptions, BenchResult } from './harness.js';
 import { engineGroup } from './engine.js';
 import { modelGroup } from './model.js';

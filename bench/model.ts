@@ -11,7 +11,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { kernels } from '../src/backend/index.js';
-import { DFT, loadModel } from '../src/model/index.js';
+import { DFT } from '../src/model/index.js';
+import { loadModel } from '../src/model/checkpoint.js';
 import { Tensor, noGrad } from '../src/tensor/tensor.js';
 import { bundledModelPath } from '../src/restore/bundled.js';
 import { restoreImage } from '../src/restore/image.js';

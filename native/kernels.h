@@ -1,8 +1,9 @@
 // The flat kernel list, over plain buffers and sizes. Declared once per instruction set:
 // kernels_impl.inc is compiled three times (kernels_generic.cc, kernels_avx2.cc,
 // kernels_avx512.cc) into the namespaces dm_generic, dm_avx2 and dm_avx512; addon.cc picks one at load time from the CPU.
+// wasm_exports.cc compiles it a fourth time, as dm_wasm, to WebAssembly SIMD128 (scripts/build-wasm.mjs).
 #pragma once
-#include <cstdint>
+#include <stdint.h>
 
 struct DmConvShape {
   int n, c, h, w, o, kh, kw, padH, padW, groups, oh, ow;
@@ -57,3 +58,4 @@ struct DmScanGrads {
 DM_DECLARE_KERNELS(dm_generic)
 DM_DECLARE_KERNELS(dm_avx2)
 DM_DECLARE_KERNELS(dm_avx512)
+DM_DECLARE_KERNELS(dm_wasm)

@@ -65,12 +65,6 @@ Pool* pool() {
   return p;
 }
 
-struct Scratch {
-  void* ptr = nullptr;
-  size_t size = 0;
-};
-Scratch scratch[DM_SCRATCH_SLOTS];
-
 }  // namespace
 
 extern "C" void dm_parallel(int nth, dm_task_fn fn, void* ctx) {
@@ -80,31 +74,4 @@ extern "C" void dm_parallel(int nth, dm_task_fn fn, void* ctx) {
   }
   // One caller at a time (worker_threads could call in parallel): kernels share scratch.
   pool()->run(nth, fn, ctx);
-}
-
-extern "C" void* dm_scratch(int slot, size_t bytes) {
-  if (slot < 0 || slot >= DM_SCRATCH_SLOTS) std::abort();
-  Scratch& s = scratch[slot];
-  if (s.size < bytes) {
-    std::free(s.ptr);
-    size_t sz = (bytes + 63) / 64 * 64;
-    s.ptr = std::aligned_alloc(64, sz);
-    if (!s.ptr) {
-      s.size = 0;
-      return nullptr;
-    }
-    s.size = sz;
-  }
-  return s.ptr;
-}
-
-extern "C" size_t dm_release_scratch(void) {
-  size_t freed = 0;
-  for (Scratch& s : scratch) {
-    freed += s.size;
-    std::free(s.ptr);
-    s.ptr = nullptr;
-    s.size = 0;
-  }
-  return freed;
 }

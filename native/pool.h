@@ -2,7 +2,7 @@
 // per-thread scratch memory. C-style so the ISA-specific kernel translation units need
 // no C++ standard-library templates (see kernels_impl.inc).
 #pragma once
-#include <cstddef>
+#include <stddef.h>
 
 extern "C" {
 /** A task body: runs once per thread with (ith, nth), like ggml. */

@@ -2,7 +2,7 @@
 // Usage: node scripts/run-tests.mjs [substring filters...]
 import { readdirSync, statSync } from 'node:fs';
 import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { spawnSync } from 'node:child_process';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -21,5 +21,9 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-const res = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...files], { stdio: 'inherit' });
+// the test files import the engine's modules directly, not the Node entry that registers the
+// native and wasm backends: every test process registers them first, as the entry would
+const register = `--import=${pathToFileURL(join(root, 'dist', 'src', 'backend', 'node.js')).href}`;
+const env = { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS, register].filter(Boolean).join(' ') };
+const res = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...files], { stdio: 'inherit', env });
 process.exit(res.status ?? 1);

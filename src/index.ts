@@ -6,12 +6,16 @@ export { Tensor, noGrad, isGradEnabled } from './tensor/tensor.js';
 export { TensorError } from './tensor/errors.js';
 export { Rng } from './tensor/random.js';
 export * as ops from './tensor/ops/index.js';
-export { kernels, useBackend, nativeKernels, releaseNativeMemory, type NativeMemoryRelease } from './backend/index.js';
+import './backend/node.js';
+export { kernels, useBackend, nativeKernels, backendKernels, registerBackend, releaseKernelMemory, BACKEND_NAMES, type BackendName } from './backend/index.js';
+export { releaseNativeMemory, type NativeMemoryRelease } from './backend/native/index.js';
+export { createWasmKernels, compileWasmKernels, useWasmKernels, type WasmKernels, type WasmSource } from './backend/wasm/index.js';
 export type { Kernels } from './backend/kernels.js';
 
 export { Module, StateDictError, ModelDisposedError, Linear, Conv2d, LayerNorm, ChannelLayerNorm } from './nn/index.js';
-export { DFT, SS2D, DTB, FeedForward, timestepEmbedding, DEFAULT_DFT_CONFIG, resolveDFTConfig, loadModel, saveModel, inferDFTConfig, ConfigError } from './model/index.js';
-export type { DFTConfig, LoadedModel, LoadModelOptions, SaveModelOptions } from './model/index.js';
+export { DFT, SS2D, DTB, FeedForward, timestepEmbedding, DEFAULT_DFT_CONFIG, resolveDFTConfig, inferDFTConfig, loadModelFromBytes, modelFromStateDict, ConfigError } from './model/index.js';
+export type { DFTConfig, LoadedModel, LoadModelOptions } from './model/index.js';
+export { loadModel, saveModel, saveModelPth, type SaveModelOptions } from './model/checkpoint.js';
 export type { LoadReport } from './nn/index.js';
 
 export { NoiseSchedule, betaSchedule, alphasCumprod } from './diffusion/schedule.js';

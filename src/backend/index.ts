@@ -1,66 +1,114 @@
 import type { Kernels } from './kernels.js';
 import { jsKernels } from './js/index.js';
-import { loadNativeKernels } from './native/index.js';
 import { profileKernels } from './profile.js';
+import { envVar } from '../util/env.js';
 
 export type { Kernels } from './kernels.js';
 export { jsKernels } from './js/index.js';
 export { profileKernels, type ProfileRow } from './profile.js';
-export { releaseNativeMemory, type NativeMemoryRelease } from './native/index.js';
 
+/** The backends the engine knows; `js` is always there, the others once registered. */
+export const BACKEND_NAMES = ['js', 'native', 'wasm'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+/** Builds a backend's kernels, or returns why it cannot (called once; the answer is kept). */
+export type BackendLoader = () => Kernels | string;
+
+interface Registered {
+  load: BackendLoader;
+  /** Gives the backend's cached memory back (native: scratch and heap; wasm: scratch). */
+  release?: (loaded: Kernels) => void;
+  loaded?: Kernels | string;
+}
+
+const registry = new Map<BackendName, Registered>();
 let active: Kernels | null = null;
-let nativeCache: Kernels | string | undefined;
 let warned = false;
+
+/**
+ * Makes a backend available. The Node entry registers `native` (the C++ addon) and `wasm`
+ * (the module read from disk); in a browser, `useWasmKernels` registers `wasm` once its
+ * module is compiled. Nothing here imports a platform's modules, so the engine runs anywhere.
+ */
+export function registerBackend(name: Exclude<BackendName, 'js'>, load: BackendLoader, release?: (loaded: Kernels) => void): void {
+  registry.set(name, { load, release });
+  if (active && active.name === name) active = null;
+}
+
+/** A backend's kernels, or why it is unavailable (not registered here, or failed to load). */
+export function backendKernels(name: BackendName): Kernels | string {
+  if (name === 'js') return jsKernels;
+  const r = registry.get(name);
+  if (!r) return `the ${name} backend is not available in this build (nothing registered it)`;
+  if (r.loaded === undefined) r.loaded = r.load();
+  return r.loaded;
+}
 
 /** The native kernels if they built and loaded, else the reason they did not. */
 export function nativeKernels(): Kernels | string {
-  if (nativeCache === undefined) nativeCache = loadNativeKernels();
-  return nativeCache;
+  return backendKernels('native');
 }
 
 /**
- * The backend in use. `native` when the addon built; DIFF_MAMBA_BACKEND=js forces the
- * portable kernels. The slow path is announced once on stderr. DIFF_MAMBA_PROFILE=1 times
- * every kernel call and prints a table per kernel when the process exits (`shapes`: per shape).
+ * The backend in use: DIFF_MAMBA_BACKEND when set (js, native or wasm; an unavailable one is
+ * an error), else `native` where it is registered and loads, else the TypeScript kernels, with
+ * the reason announced once on stderr. DIFF_MAMBA_PROFILE=1 times every kernel call and prints
+ * a table per kernel when the process exits (`shapes`: per shape).
  */
 export function kernels(): Kernels {
   if (active) return active;
-  const wanted = process.env.DIFF_MAMBA_BACKEND;
-  if (wanted === 'js') {
-    active = jsKernels;
-  } else {
+  const wanted = envVar('DIFF_MAMBA_BACKEND');
+  if (wanted !== undefined && wanted !== '') {
+    if (!(BACKEND_NAMES as readonly string[]).includes(wanted)) throw new Error(`DIFF_MAMBA_BACKEND must be one of ${BACKEND_NAMES.join(', ')}, got '${wanted}'`);
+    const k = backendKernels(wanted as BackendName);
+    if (typeof k === 'string') throw new Error(`DIFF_MAMBA_BACKEND=${wanted} but ${k}`);
+    active = k;
+  } else if (registry.has('native')) {
     const nat = nativeKernels();
     if (typeof nat === 'string') {
-      if (wanted === 'native') throw new Error(`DIFF_MAMBA_BACKEND=native but ${nat}`);
       if (!warned) {
         warned = true;
-        process.stderr.write(`diff-mamba: ${nat}; running on the slow TypeScript kernels\n`);
+        writeStderr(`diff-mamba: ${nat}; running on the slow TypeScript kernels\n`);
       }
       active = jsKernels;
     } else {
       active = nat;
     }
+  } else {
+    active = jsKernels;
   }
-  if (process.env.DIFF_MAMBA_PROFILE && process.env.DIFF_MAMBA_PROFILE !== '0') active = startProfile(active);
+  const profile = envVar('DIFF_MAMBA_PROFILE');
+  if (profile && profile !== '0') active = startProfile(active, profile === 'shapes');
   return active;
 }
 
-function startProfile(k: Kernels): Kernels {
-  const profile = profileKernels(k, { byShape: process.env.DIFF_MAMBA_PROFILE === 'shapes' });
+/** Switches the backend for everything that follows (tests compare them). */
+export function useBackend(name: BackendName): Kernels {
+  const k = backendKernels(name);
+  if (typeof k === 'string') throw new Error(`cannot use the ${name} backend: ${k}`);
+  active = k;
+  return active;
+}
+
+/** Gives every loaded backend's cached memory back (between network calls; see releaseNativeMemory). */
+export function releaseKernelMemory(): void {
+  for (const r of registry.values()) if (r.release && typeof r.loaded === 'object') r.release(r.loaded);
+}
+
+type NodeProcess = { stderr?: { write(s: string): void }; on?(event: 'exit', fn: () => void): void };
+const nodeProcess = (): NodeProcess | undefined => (globalThis as { process?: NodeProcess }).process;
+
+function writeStderr(s: string): void {
+  const p = nodeProcess();
+  if (p?.stderr) p.stderr.write(s);
+  else console.warn(s.trimEnd());
+}
+
+function startProfile(k: Kernels, byShape: boolean): Kernels {
+  const profile = profileKernels(k, { byShape });
   const t0 = performance.now();
-  process.on('exit', () => {
-    process.stderr.write(`\ndiff-mamba profile (${k.name} backend, ${k.threads} thread${k.threads > 1 ? 's' : ''}):\n${profile.table(performance.now() - t0)}\n`);
-  });
+  const print = () => writeStderr(`\ndiff-mamba profile (${k.name} backend, ${k.threads} thread${k.threads > 1 ? 's' : ''}):\n${profile.table(performance.now() - t0)}\n`);
+  const p = nodeProcess();
+  if (p?.on) p.on('exit', print);
   return profile.kernels;
-}
-
-/** Switches the backend for everything that follows (tests compare the two). */
-export function useBackend(name: 'js' | 'native'): Kernels {
-  if (name === 'js') active = jsKernels;
-  else {
-    const nat = nativeKernels();
-    if (typeof nat === 'string') throw new Error(`cannot use the native backend: ${nat}`);
-    active = nat;
-  }
-  return active;
 }

@@ -139,7 +139,7 @@ export interface Ss2dArgs {
 }
 
 export interface Kernels {
-  readonly name: 'js' | 'native';
+  readonly name: 'js' | 'native' | 'wasm';
   /** Threads the backend uses (1 for js). */
   readonly threads: number;
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // first: strips --profile from process.argv and sets DIFF_MAMBA_PROFILE before any kernel runs
+import '../backend/node.js';
 import './profile-flag.js';
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';

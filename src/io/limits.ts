@@ -5,6 +5,8 @@
  * used, so a test or a long-running service can change `process.env` between calls.
  */
 
+import { envVar } from '../util/env.js';
+
 export interface LimitSpec {
   /** The environment variable that overrides the default. */
   env: string;
@@ -31,7 +33,7 @@ export type LimitName = keyof typeof LIMITS;
 /** The limit in force: the environment variable when it holds a positive number, else the default. */
 export function limit(name: LimitName): number {
   const spec = LIMITS[name];
-  const raw = process.env[spec.env];
+  const raw = envVar(spec.env);
   if (raw === undefined || raw.trim() === '') return spec.default;
   const v = Number(raw.replace(/_/g, ''));
   if (!Number.isFinite(v) || v <= 0) throw new LimitError(`${spec.env}=${raw} is not a positive number`);

@@ -5,7 +5,7 @@ import * as F from '../tensor/ops/index.js';
 import { Container, Conv2d, Module, ModelDisposedError } from '../nn/index.js';
 import { DTB, timeFeatures } from './dtb.js';
 import { resolveDFTConfig, type DFTConfig } from './config.js';
-import { releaseNativeMemory } from '../backend/index.js';
+import { releaseKernelMemory } from '../backend/index.js';
 
 /** A chain of DTBs; the level's time features are computed once and shared by its blocks. */
 class Level extends Module {
@@ -105,13 +105,13 @@ export class DFT extends Module {
 
   /**
    * Releases the weights (see Module.dispose) and returns the native kernels' cached memory
-   * to the system (releaseNativeMemory). Call it when done with the model; forward and any
+   * to the system (releaseKernelMemory). Call it when done with the model; forward and any
    * restoration still running with it then fail with ModelDisposedError. Idempotent.
    */
   override dispose(): void {
     if (this.disposed) return;
     super.dispose();
-    releaseNativeMemory();
+    releaseKernelMemory();
   }
 
   /**

@@ -4,4 +4,4 @@ export * from './ss2d.js';
 export * from './ffn.js';
 export * from './dtb.js';
 export * from './dft.js';
-export * from './checkpoint.js';
+export * from './weights.js';

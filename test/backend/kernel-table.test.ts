@@ -6,7 +6,8 @@ import { jsKernels } from '../../src/backend/js/index.js';
 import { createNativeKernels } from '../../src/backend/native/index.js';
 import { profileKernels } from '../../src/backend/profile.js';
 import { repoRoot } from '../helpers/shared.js';
-import { addon, skipReason } from './native-helpers.js';
+import { addon, skipReason, wasmOrReason } from './native-helpers.js';
+import { wasmModulePath } from '../../src/backend/wasm/node.js';
 
 const functionKeys = (k: Kernels) => Object.keys(k).filter((key) => typeof (k as unknown as Record<string, unknown>)[key] === 'function').sort();
 const table = [...KERNEL_NAMES].sort();
@@ -21,6 +22,20 @@ test('the native backend implements the kernel table, and the addon exports a fu
   const exported = addon() as unknown as Record<string, unknown>;
   const servedBy: Record<string, string> = { gateBackwardPacked: 'gateBackward' };
   for (const name of KERNEL_NAMES) assert.equal(typeof exported[servedBy[name] ?? name], 'function', `addon export for ${name}`);
+});
+
+test('the wasm backend implements the kernel table over a module that exports each kernel', { skip: typeof wasmOrReason === 'string' ? wasmOrReason : false }, () => {
+  const k = wasmOrReason as Kernels;
+  const own = ['poisonOutputs', 'releaseMemory', 'roofline'];
+  assert.deepEqual(functionKeys(k).filter((key) => !own.includes(key)), table, 'wasm backend');
+  const exported = WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(wasmModulePath()))).map((e) => e.name);
+  const cName = (name: string) => `dm_${name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`;
+  // wasm's own: gateBackwardPacked is gateBackward at packed strides; empty is JavaScript memory
+  const servedBy: Record<string, string | null> = { gateBackwardPacked: 'dm_gate_backward', empty: null, ss2dGather: 'dm_ss2d_gather', ss2dMerge: 'dm_ss2d_merge' };
+  for (const name of KERNEL_NAMES) {
+    const c = name in servedBy ? servedBy[name] : cName(name);
+    if (c) assert.ok(exported.includes(c), `the module exports ${c} for ${name}`);
+  }
 });
 
 /** The names of a C++ `enum : int { kA = 0, kB = 1, … }` in a native source, in value order. */

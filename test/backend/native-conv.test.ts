@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { jsKernels } from '../../src/backend/js/index.js';
 import { createNativeKernels } from '../../src/backend/native/index.js';
 import type { Conv2dArgs } from '../../src/backend/kernels.js';
-import { addon, assertClose, forEachIsa, rand, skipReason } from './native-helpers.js';
+import { addon, assertClose, compiledSkipReason, forEachCompiled, forEachIsa, rand, skipReason } from './native-helpers.js';
 
 function shape(n: number, c: number, h: number, w: number, o: number, kh: number, kw: number,
   padH: number, padW: number, groups: number): Conv2dArgs {
@@ -18,18 +18,15 @@ function check(a: Conv2dArgs, seed: number, withBias = true): void {
   const y = jsKernels.conv2d(x, w, bias, a);
   const gx = jsKernels.conv2dBackwardInput(gy, w, a);
   const gw = jsKernels.conv2dBackwardWeight(gy, x, a);
-  forEachIsa((isa) => {
-    for (const threads of [1, 2, 3]) {
-      const k = createNativeKernels(addon(), threads);
-      const what = `${JSON.stringify(a)} ${isa} threads=${threads}`;
-      assertClose(k.conv2d(x, w, bias, a), y, 1e-5, `conv2d ${what}`);
-      assertClose(k.conv2dBackwardInput(gy, w, a), gx, 1e-5, `conv2dBackwardInput ${what}`);
-      assertClose(k.conv2dBackwardWeight(gy, x, a), gw, 1e-5, `conv2dBackwardWeight ${what}`);
-    }
+  forEachCompiled([1, 2, 3], (k, backend) => {
+    const what = `${JSON.stringify(a)} ${backend}`;
+    assertClose(k.conv2d(x, w, bias, a), y, 1e-5, `conv2d ${what}`);
+    assertClose(k.conv2dBackwardInput(gy, w, a), gx, 1e-5, `conv2dBackwardInput ${what}`);
+    assertClose(k.conv2dBackwardWeight(gy, x, a), gw, 1e-5, `conv2dBackwardWeight ${what}`);
   });
 }
 
-test('native conv2d (groups 1): kernels 1×1 / 3×3 / rectangular, padding 0 / 1 / 2', { skip: skipReason }, () => {
+test('compiled (native and wasm) conv2d (groups 1): kernels 1×1 / 3×3 / rectangular, padding 0 / 1 / 2', { skip: compiledSkipReason }, () => {
   let seed = 1;
   for (const [kh, kw] of [[1, 1], [3, 3], [1, 3], [3, 2], [5, 5]])
     for (const pad of [0, 1, 2]) {
@@ -44,7 +41,7 @@ test('native conv2d (groups 1): kernels 1×1 / 3×3 / rectangular, padding 0 / 1
   check(shape(1, 48, 16, 16, 254, 1, 1, 0, 0, 1), seed);
 });
 
-test('native conv2d: groups 2 and depthwise', { skip: skipReason }, () => {
+test('compiled (native and wasm) conv2d: groups 2 and depthwise', { skip: compiledSkipReason }, () => {
   let seed = 100;
   check(shape(2, 4, 6, 7, 6, 3, 3, 1, 1, 2), seed++);
   check(shape(1, 6, 5, 5, 4, 1, 1, 0, 0, 2), seed++, false);
@@ -56,7 +53,7 @@ test('native conv2d: groups 2 and depthwise', { skip: skipReason }, () => {
   check(shape(1, 4, 5, 5, 8, 3, 3, 1, 1, 4), seed); // channel multiplier 2
 });
 
-test('native depthwise conv2d on rows wider than its vector blocks, other kernel sizes and wide padding', { skip: skipReason }, () => {
+test('compiled (native and wasm) depthwise conv2d on rows wider than its vector blocks, other kernel sizes and wide padding', { skip: compiledSkipReason }, () => {
   let seed = 150;
   check(shape(2, 3, 9, 70, 3, 3, 3, 1, 1, 3), seed++);
   check(shape(1, 2, 40, 37, 2, 11, 11, 5, 5, 2), seed++);

@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import { jsKernels } from '../../src/backend/js/index.js';
-import { createNativeKernels } from '../../src/backend/native/index.js';
 import { UNARY_OPS, type GateArgs } from '../../src/backend/kernels.js';
-import { addon, assertClose, forEachIsa, rand, skipReason } from './native-helpers.js';
+import { addon, assertClose, compiledSkipReason, forEachCompiled, rand, skipReason } from './native-helpers.js';
 
 /** Inputs that cover both sides of zero, large magnitudes and softplus's threshold. */
 function inputs(len: number, seed: number): Float32Array {
@@ -12,7 +11,7 @@ function inputs(len: number, seed: number): Float32Array {
   return x;
 }
 
-test('native unary activations match js (forward and backward, odd sizes)', { skip: skipReason }, () => {
+test('compiled (native and wasm) unary activations match js (forward and backward, odd sizes)', { skip: compiledSkipReason }, () => {
   let seed = 1;
   for (const len of [1, 7, 8, 9, 33, 1001, 70001]) {
     const x = inputs(len, seed++);
@@ -21,21 +20,18 @@ test('native unary activations match js (forward and backward, odd sizes)', { sk
       const want = jsKernels.unary(op, x);
       const wantG = jsKernels.unaryBackward(op, x, want, gy);
       const wantG2 = jsKernels.unaryBackward(op, x, null, gy);
-      forEachIsa((isa) => {
-        for (const threads of [1, 3]) {
-          const k = createNativeKernels(addon(), threads);
-          const what = `${op} len=${len} ${isa} threads=${threads}`;
-          // exp reaches e^6 ≈ 403: tolerance relative to the data's scale
-          assertClose(k.unary(op, x), want, 2e-6, `unary ${what}`);
-          assertClose(k.unaryBackward(op, x, want, gy), wantG, 2e-6, `unaryBackward ${what}`);
-          assertClose(k.unaryBackward(op, x, null, gy), wantG2, 2e-6, `unaryBackward (no y) ${what}`);
-        }
+      forEachCompiled([1, 3], (k, backend) => {
+        const what = `${op} len=${len} ${backend}`;
+        // exp reaches e^6 ≈ 403: tolerance relative to the data's scale
+        assertClose(k.unary(op, x), want, 2e-6, `unary ${what}`);
+        assertClose(k.unaryBackward(op, x, want, gy), wantG, 2e-6, `unaryBackward ${what}`);
+        assertClose(k.unaryBackward(op, x, null, gy), wantG2, 2e-6, `unaryBackward (no y) ${what}`);
       });
     }
   }
 });
 
-test('native gates act(a)·b match js (strided rows, packed backward)', { skip: skipReason }, () => {
+test('compiled (native and wasm) gates act(a)·b match js (strided rows, packed backward)', { skip: compiledSkipReason }, () => {
   let seed = 100;
   const shapes: [number, number][] = [[1, 1], [1, 13], [3, 9], [2, 40000], [5, 1031]];
   for (const [rows, len] of shapes) {
@@ -54,26 +50,23 @@ test('native gates act(a)·b match js (strided rows, packed backward)', { skip: 
       const dense: GateArgs = { rows: 1, len: rows * len, strideA: rows * len, strideB: rows * len };
       const want2 = jsKernels.gate(op, a2, b2, dense);
       const wantG2 = jsKernels.gateBackward(op, a2, b2, gy, dense);
-      forEachIsa((isa) => {
-        for (const threads of [1, 2, 3]) {
-          const k = createNativeKernels(addon(), threads);
-          const what = `${op} ${rows}×${len} ${isa} threads=${threads}`;
-          assertClose(k.gate(op, x, b, split), want, 2e-6, `gate ${what}`);
-          const g = k.gateBackward(op, x, b, gy, split);
-          assertClose(g.da, wantG.da, 2e-6, `gateBackward da ${what}`);
-          assertClose(g.db, wantG.db, 2e-6, `gateBackward db ${what}`);
-          assertClose(k.gateBackwardPacked(op, x, b, gy, split), wantP, 2e-6, `gateBackwardPacked ${what}`);
-          assertClose(k.gate(op, a2, b2, dense), want2, 2e-6, `gate dense ${what}`);
-          const g2 = k.gateBackward(op, a2, b2, gy, dense);
-          assertClose(g2.da, wantG2.da, 2e-6, `gateBackward dense da ${what}`);
-          assertClose(g2.db, wantG2.db, 2e-6, `gateBackward dense db ${what}`);
-        }
+      forEachCompiled([1, 2, 3], (k, backend) => {
+        const what = `${op} ${rows}×${len} ${backend}`;
+        assertClose(k.gate(op, x, b, split), want, 2e-6, `gate ${what}`);
+        const g = k.gateBackward(op, x, b, gy, split);
+        assertClose(g.da, wantG.da, 2e-6, `gateBackward da ${what}`);
+        assertClose(g.db, wantG.db, 2e-6, `gateBackward db ${what}`);
+        assertClose(k.gateBackwardPacked(op, x, b, gy, split), wantP, 2e-6, `gateBackwardPacked ${what}`);
+        assertClose(k.gate(op, a2, b2, dense), want2, 2e-6, `gate dense ${what}`);
+        const g2 = k.gateBackward(op, a2, b2, gy, dense);
+        assertClose(g2.da, wantG2.da, 2e-6, `gateBackward dense da ${what}`);
+        assertClose(g2.db, wantG2.db, 2e-6, `gateBackward dense db ${what}`);
       });
     }
   }
 });
 
-test('native ss2dGather / ss2dMerge match js (non-square, odd sizes) and are exact', { skip: skipReason }, () => {
+test('compiled (native and wasm) ss2dGather / ss2dMerge match js (non-square, odd sizes) and are exact', { skip: compiledSkipReason }, () => {
   let seed = 200;
   for (const [b, c, h, w] of [[1, 1, 1, 1], [1, 2, 3, 5], [2, 3, 7, 4], [1, 5, 33, 17], [2, 64, 40, 40]]) {
     const x = rand(b * c * h * w, seed++);
@@ -81,13 +74,10 @@ test('native ss2dGather / ss2dMerge match js (non-square, odd sizes) and are exa
     const args = { b, c, h, w };
     const wantG = jsKernels.ss2dGather(x, args);
     const wantM = jsKernels.ss2dMerge(ys, args);
-    forEachIsa((isa) => {
-      for (const threads of [1, 3]) {
-        const k = createNativeKernels(addon(), threads);
-        const what = `${b}×${c}×${h}×${w} ${isa} threads=${threads}`;
-        assertClose(k.ss2dGather(x, args), wantG, 0, `ss2dGather ${what}`);
-        assertClose(k.ss2dMerge(ys, args), wantM, 1e-6, `ss2dMerge ${what}`);
-      }
+    forEachCompiled([1, 3], (k, backend) => {
+      const what = `${b}×${c}×${h}×${w} ${backend}`;
+      assertClose(k.ss2dGather(x, args), wantG, 0, `ss2dGather ${what}`);
+      assertClose(k.ss2dMerge(ys, args), wantM, 1e-6, `ss2dMerge ${what}`);
     });
   }
 });

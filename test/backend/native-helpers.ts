@@ -1,4 +1,8 @@
-import { loadNativeAddon, type NativeAddon } from '../../src/backend/native/index.js';
+import '../../src/backend/node.js';
+import { createNativeKernels, loadNativeAddon, type NativeAddon } from '../../src/backend/native/index.js';
+import { loadWasmKernelsFromFile } from '../../src/backend/wasm/node.js';
+import type { WasmKernels } from '../../src/backend/wasm/kernels.js';
+import type { Kernels } from '../../src/backend/kernels.js';
 import { Rng } from '../../src/tensor/random.js';
 
 /** The addon, or the reason to skip native tests. */
@@ -56,4 +60,24 @@ export function assertClose(got: Float32Array, want: Float32Array, rtol: number,
       throw new Error(`${what}: element ${i} is ${got[i]}, want ${want[i]} (|diff| ${d} > ${tol})`);
     }
   }
+}
+
+/** The wasm kernels (outputs NaN-poisoned like the addon's), or why they are unavailable. */
+export const wasmOrReason: WasmKernels | string = loadWasmKernelsFromFile();
+if (typeof wasmOrReason !== 'string') wasmOrReason.poisonOutputs = true;
+/** Skip a compiled-kernels suite only when neither the addon nor the wasm module loads. */
+export const compiledSkipReason: string | false =
+  typeof addonOrReason === 'string' && typeof wasmOrReason === 'string' ? `no compiled kernels: ${addonOrReason}; ${wasmOrReason}` : false;
+
+/**
+ * Runs fn on every compiled backend: the addon under each instruction set this CPU runs, at
+ * each thread count, then the wasm module (one thread). `what` names the variant for messages.
+ */
+export function forEachCompiled(threads: readonly number[], fn: (k: Kernels, what: string) => void): void {
+  if (typeof addonOrReason !== 'string') {
+    forEachIsa((isa) => {
+      for (const t of threads) fn(createNativeKernels(addon(), t), `native ${isa} threads=${t}`);
+    });
+  }
+  if (typeof wasmOrReason !== 'string') fn(wasmOrReason, 'wasm');
 }

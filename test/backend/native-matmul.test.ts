@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import { jsKernels } from '../../src/backend/js/index.js';
-import { createNativeKernels } from '../../src/backend/native/index.js';
 import type { MatmulArgs } from '../../src/backend/kernels.js';
-import { addon, assertClose, forEachIsa, rand, skipReason } from './native-helpers.js';
+import { addon, assertClose, compiledSkipReason, forEachCompiled, rand, skipReason } from './native-helpers.js';
 
 function check(args: MatmulArgs, seed: number): void {
   const { batch, m, k, n, strideA, strideB } = args;
@@ -11,15 +10,12 @@ function check(args: MatmulArgs, seed: number): void {
   const a = rand(lenA, seed);
   const b = rand(lenB, seed + 1);
   const want = jsKernels.matmul(a, b, args);
-  forEachIsa((isa) => {
-    for (const threads of [1, 2, 3]) {
-      const got = createNativeKernels(addon(), threads).matmul(a, b, args);
-      assertClose(got, want, 1e-5, `matmul ${JSON.stringify(args)} ${isa} threads=${threads}`);
-    }
+  forEachCompiled([1, 2, 3], (k, backend) => {
+    assertClose(k.matmul(a, b, args), want, 1e-5, `matmul ${JSON.stringify(args)} ${backend}`);
   });
 }
 
-test('native matmul matches js on odd sizes and both transposes', { skip: skipReason }, () => {
+test('compiled (native and wasm) matmul matches js on odd sizes and both transposes', { skip: compiledSkipReason }, () => {
   let seed = 1;
   for (const m of [1, 7, 33, 65])
     for (const k of [1, 7, 33, 300])
@@ -29,7 +25,7 @@ test('native matmul matches js on odd sizes and both transposes', { skip: skipRe
             check({ batch: 1, m, k, n, transA, transB, strideA: m * k, strideB: k * n }, seed++);
 });
 
-test('native matmul: batches, stride-0 broadcast, large blocked shapes', { skip: skipReason }, () => {
+test('compiled (native and wasm) matmul: batches, stride-0 broadcast, large blocked shapes', { skip: compiledSkipReason }, () => {
   check({ batch: 3, m: 13, k: 9, n: 21, transA: false, transB: false, strideA: 0, strideB: 9 * 21 }, 7);
   check({ batch: 3, m: 13, k: 9, n: 21, transA: true, transB: true, strideA: 13 * 9, strideB: 0 }, 8);
   check({ batch: 4, m: 1, k: 1, n: 1, transA: false, transB: false, strideA: 1, strideB: 0 }, 9);
@@ -57,7 +53,7 @@ test('native matmul rejects arrays shorter than the sizes', { skip: skipReason }
   addon().matmul(1, shared.subarray(0, 6), new Float32Array(6), 1, 2, 3, 2, false, false, 6, 6, shared.subarray(6, 10), false, 4); // adjacent is fine
 });
 
-test('matmul into an array: at a batch stride, leaving the gaps alone, and accumulating, on both backends', { skip: skipReason }, () => {
+test('matmul into an array: at a batch stride, leaving the gaps alone, and accumulating, on every backend', { skip: compiledSkipReason }, () => {
   const args: MatmulArgs = { batch: 3, m: 5, k: 40, n: 7, transA: true, transB: false, strideA: 200, strideB: 280 };
   const a = rand(600, 21);
   const b = rand(840, 22);
@@ -69,7 +65,7 @@ test('matmul into an array: at a batch stride, leaving the gaps alone, and accum
   const written = start.slice();
   for (let bi = 0; bi < 3; bi++) written.set(plain.subarray(bi * 35, (bi + 1) * 35), bi * strideC);
   const backends = [{ name: 'js', k: jsKernels }];
-  forEachIsa((isa) => backends.push({ name: `native ${isa}`, k: createNativeKernels(addon(), 2) }));
+  forEachCompiled([2], (k, name) => backends.push({ name, k }));
   for (const { name, k } of backends) {
     const into = start.slice();
     const got = k.matmul(a, b, { ...args, into, accumulate: true, strideC });

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { jsKernels } from '../../src/backend/js/index.js';
 import { createNativeKernels } from '../../src/backend/native/index.js';
-import type { ChannelNormArgs, ScanArgs, ScanInputs } from '../../src/backend/kernels.js';
-import { addon, assertClose, forEachIsa, rand, skipReason } from './native-helpers.js';
+import type { ChannelNormArgs, Kernels, ScanArgs, ScanInputs } from '../../src/backend/kernels.js';
+import { addon, assertClose, compiledSkipReason, forEachCompiled, rand, skipReason } from './native-helpers.js';
 
 function checkNorm(a: ChannelNormArgs, seed: number, withBias: boolean): void {
   const len = a.n * a.c * a.hw;
@@ -13,23 +13,20 @@ function checkNorm(a: ChannelNormArgs, seed: number, withBias: boolean): void {
   const gy = rand(len, seed + 3);
   const f = jsKernels.channelNorm(x, w, bias, a);
   const b = jsKernels.channelNormBackward(gy, x, w, f.mean, f.rstd, a);
-  forEachIsa((isa) => {
-    for (const threads of [1, 2, 3]) {
-      const k = createNativeKernels(addon(), threads);
-      const what = `${JSON.stringify(a)} ${isa} threads=${threads}`;
-      const g = k.channelNorm(x, w, bias, a);
-      assertClose(g.y, f.y, 1e-5, `channelNorm y ${what}`);
-      assertClose(g.mean, f.mean, 1e-5, `channelNorm mean ${what}`);
-      assertClose(g.rstd, f.rstd, 1e-5, `channelNorm rstd ${what}`);
-      const gb = k.channelNormBackward(gy, x, w, f.mean, f.rstd, a);
-      assertClose(gb.dx, b.dx, 1e-5, `channelNormBackward dx ${what}`);
-      assertClose(gb.dweight, b.dweight, 1e-5, `channelNormBackward dweight ${what}`);
-      assertClose(gb.dbias, b.dbias, 1e-5, `channelNormBackward dbias ${what}`);
-    }
+  forEachCompiled([1, 2, 3], (k, backend) => {
+    const what = `${JSON.stringify(a)} ${backend}`;
+    const g = k.channelNorm(x, w, bias, a);
+    assertClose(g.y, f.y, 1e-5, `channelNorm y ${what}`);
+    assertClose(g.mean, f.mean, 1e-5, `channelNorm mean ${what}`);
+    assertClose(g.rstd, f.rstd, 1e-5, `channelNorm rstd ${what}`);
+    const gb = k.channelNormBackward(gy, x, w, f.mean, f.rstd, a);
+    assertClose(gb.dx, b.dx, 1e-5, `channelNormBackward dx ${what}`);
+    assertClose(gb.dweight, b.dweight, 1e-5, `channelNormBackward dweight ${what}`);
+    assertClose(gb.dbias, b.dbias, 1e-5, `channelNormBackward dbias ${what}`);
   });
 }
 
-test('native channelNorm matches js (WithBias and BiasFree)', { skip: skipReason }, () => {
+test('compiled (native and wasm) channelNorm matches js (WithBias and BiasFree)', { skip: compiledSkipReason }, () => {
   let seed = 1;
   for (const subtractMean of [true, false])
     for (const [n, c, hw] of [[1, 1, 1], [2, 3, 7], [1, 96, 300], [3, 5, 513], [1, 7, 1]])
@@ -59,22 +56,19 @@ function checkScan(a: ScanArgs, seed: number): void {
   const f = jsKernels.scan(inp, a);
   const gy = rand(f.y.length, seed + 9);
   const g = jsKernels.scanBackward(inp, f.states, gy, a);
-  forEachIsa((isa) => {
-    for (const threads of [1, 2, 3]) {
-      const k = createNativeKernels(addon(), threads);
-      const what = `${JSON.stringify(a)} ${isa} threads=${threads}`;
-      const r = k.scan(inp, a);
-      assertClose(r.y, f.y, 1e-4, `scan y ${what}`);
-      assertClose(r.states, f.states, 1e-4, `scan states ${what}`);
-      const rb = k.scanBackward(inp, f.states, gy, a);
-      for (const key of ['du', 'ddelta', 'dA', 'dB', 'dC', 'dD', 'dDeltaBias'] as const) {
-        assertClose(rb[key], g[key], 1e-4, `scanBackward ${key} ${what}`);
-      }
+  forEachCompiled([1, 2, 3], (k, backend) => {
+    const what = `${JSON.stringify(a)} ${backend}`;
+    const r = k.scan(inp, a);
+    assertClose(r.y, f.y, 1e-4, `scan y ${what}`);
+    assertClose(r.states, f.states, 1e-4, `scan states ${what}`);
+    const rb = k.scanBackward(inp, f.states, gy, a);
+    for (const key of ['du', 'ddelta', 'dA', 'dB', 'dC', 'dD', 'dDeltaBias'] as const) {
+      assertClose(rb[key], g[key], 1e-4, `scanBackward ${key} ${what}`);
     }
   });
 }
 
-test('native scan forward and backward match js', { skip: skipReason }, () => {
+test('compiled (native and wasm) scan forward and backward match js', { skip: compiledSkipReason }, () => {
   let seed = 1;
   checkScan({ b: 1, groups: 1, d: 1, n: 1, L: 1, chunk: 1 }, seed++);
   checkScan({ b: 1, groups: 2, d: 3, n: 32, L: 50, chunk: 16 }, seed++);
@@ -104,7 +98,8 @@ test('scan reads B and C in place at a group stride (bcStride) and returns packe
   const want = jsKernels.scan(packed, a);
   const gy = rand(want.y.length, 42);
   const wantGrads = jsKernels.scanBackward(packed, want.states, gy, a);
-  const backends = [jsKernels, createNativeKernels(addon(), 2)];
+  const backends: Kernels[] = [jsKernels];
+  forEachCompiled([2], (k) => backends.push(k));
   for (const k of backends) {
     const got = k.scan(strided, sa);
     assertClose(got.y, want.y, 1e-5, `${k.name} y`);

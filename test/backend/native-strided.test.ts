@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { jsKernels } from '../../src/backend/js/index.js';
 import { createNativeKernels } from '../../src/backend/native/index.js';
 import { BINARY_OPS } from '../../src/backend/kernels.js';
-import { addon, forEachIsa, rand, skipReason } from './native-helpers.js';
+import { addon, compiledSkipReason, forEachCompiled, rand, skipReason } from './native-helpers.js';
 
 function assertSame(got: Float32Array, want: Float32Array, what: string): void {
   assert.equal(got.length, want.length, `${what}: length`);
@@ -15,7 +15,7 @@ function assertSame(got: Float32Array, want: Float32Array, what: string): void {
 /** Dense strides of shape. */
 const dense = (shape: number[]) => shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
 
-test('native binary ops match js exactly: same shapes, row and scalar broadcasts, strided views', { skip: skipReason }, () => {
+test('compiled (native and wasm) binary ops match js exactly: same shapes, row and scalar broadcasts, strided views', { skip: compiledSkipReason }, () => {
   const cases: { shape: number[]; sa: number[]; sb: number[] }[] = [
     { shape: [1], sa: [1], sb: [1] },
     { shape: [70001], sa: [1], sb: [1] },
@@ -34,17 +34,14 @@ test('native binary ops match js exactly: same shapes, row and scalar broadcasts
     const b = rand(need(c.sb), seed++, 0.5, 2);
     for (const op of BINARY_OPS) {
       const want = jsKernels.binary(op, a, c.sa, b, c.sb, c.shape);
-      forEachIsa((isa) => {
-        for (const threads of [1, 3]) {
-          const k = createNativeKernels(addon(), threads);
-          assertSame(k.binary(op, a, c.sa, b, c.sb, c.shape), want, `${op} ${JSON.stringify(c)} ${isa} threads=${threads}`);
-        }
+      forEachCompiled([1, 3], (k, backend) => {
+        assertSame(k.binary(op, a, c.sa, b, c.sb, c.shape), want, `${op} ${JSON.stringify(c)} ${backend}`);
       });
     }
   }
 });
 
-test('native gather matches js exactly: permutes, pixel shuffle, flips with negative strides, offsets', { skip: skipReason }, () => {
+test('compiled (native and wasm) gather matches js exactly: permutes, pixel shuffle, flips with negative strides, offsets', { skip: compiledSkipReason }, () => {
   const seed = 10;
   const src = rand(2 * 12 * 6 * 10, seed);
   const shuffleIn = [2, 3, 2, 2, 6, 10]; // (n, c, r, r, h, w) viewed as (n, c, h, r, w, r)
@@ -60,11 +57,8 @@ test('native gather matches js exactly: permutes, pixel shuffle, flips with nega
   ];
   for (const c of cases) {
     const want = jsKernels.gather(src, c.shape, c.strides, c.offset);
-    forEachIsa((isa) => {
-      for (const threads of [1, 2]) {
-        const k = createNativeKernels(addon(), threads);
-        assertSame(k.gather(src, c.shape, c.strides, c.offset), want, `gather ${JSON.stringify(c)} ${isa} threads=${threads}`);
-      }
+    forEachCompiled([1, 2], (k, backend) => {
+      assertSame(k.gather(src, c.shape, c.strides, c.offset), want, `gather ${JSON.stringify(c)} ${backend}`);
     });
   }
 });

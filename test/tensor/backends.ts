@@ -1,12 +1,13 @@
-import { nativeKernels, useBackend } from '../../src/backend/index.js';
+import '../../src/backend/node.js';
+import { backendKernels, useBackend, type BackendName } from '../../src/backend/index.js';
 
-/** The backends to run a suite on: js always, native when it built. */
-export function availableBackends(): ('js' | 'native')[] {
-  return typeof nativeKernels() === 'string' ? ['js'] : ['js', 'native'];
+/** The backends to run a suite on: js always, native and wasm where they load. */
+export function availableBackends(): BackendName[] {
+  return (['js', 'native', 'wasm'] as const).filter((name) => typeof backendKernels(name) !== 'string');
 }
 
 /** Runs fn with the given backend active, restoring the previous default afterwards. */
-export function withBackend<T>(name: 'js' | 'native', fn: () => T): T {
+export function withBackend<T>(name: BackendName, fn: () => T): T {
   useBackend(name);
   try {
     return fn();

@@ -1,0 +1,142 @@
+// The kernels compiled to WebAssembly (SIMD128, one thread): the same kernels_impl.inc as the
+// addon, as namespace dm_wasm, behind a C surface of pointers into linear memory and 32-bit
+// sizes (wasm32 addresses 4 GB, so no size needs 64 bits). The TypeScript side
+// (src/backend/wasm/) copies inputs in, calls one of these and copies the outputs out; it
+// validates shapes first, as it does for the addon. Built by scripts/build-wasm.mjs.
+#include <stdint.h>
+#include <stdlib.h>
+
+#define DM_NS dm_wasm
+#include "kernels_impl.inc"
+
+#define DM_EXPORT(name) extern "C" __attribute__((export_name(#name)))
+
+namespace {
+// wasm runs each kernel on the calling thread: the TypeScript side owns any parallelism
+constexpr int kThreads = 1;
+constexpr int kMaxRank = 16;
+
+DmConvShape convShape(int n, int c, int h, int w, int o, int kh, int kw, int padH, int padW, int groups, int oh,
+                      int ow) {
+  return DmConvShape{n, c, h, w, o, kh, kw, padH, padW, groups, oh, ow};
+}
+
+DmScanShape scanShape(int b, int groups, int d, int n, int L, int chunk, int bcStride) {
+  return DmScanShape{b, groups, d, n, L, chunk, bcStride};
+}
+
+void widen(const int32_t* src, int64_t* dst, int rank) {
+  for (int k = 0; k < rank && k < kMaxRank; k++) dst[k] = src[k];
+}
+}  // namespace
+
+DM_EXPORT(dm_alloc) void* dmAlloc(uint32_t bytes) { return aligned_alloc(64, (bytes + 63) / 64 * 64); }
+DM_EXPORT(dm_free) void dmFree(void* p) { free(p); }
+DM_EXPORT(dm_release_scratch) uint32_t dmReleaseScratch() { return static_cast<uint32_t>(dm_release_scratch()); }
+DM_EXPORT(dm_vector_lanes) int dmVectorLanes() { return dm_wasm::vectorLanes(); }
+
+DM_EXPORT(dm_matmul)
+void dmMatmul(const float* a, const float* b, float* c, int batch, int m, int k, int n, int transA, int transB,
+              int strideA, int strideB, int strideC, int accumulate) {
+  dm_wasm::matmul(kThreads, a, b, c, batch, m, k, n, transA != 0, transB != 0, strideA, strideB, strideC,
+                  accumulate != 0);
+}
+
+DM_EXPORT(dm_conv2d)
+void dmConv2d(const float* x, const float* w, const float* bias, float* y, int n, int c, int h, int wd, int o, int kh,
+              int kw, int padH, int padW, int groups, int oh, int ow) {
+  dm_wasm::conv2d(kThreads, x, w, bias, y, convShape(n, c, h, wd, o, kh, kw, padH, padW, groups, oh, ow));
+}
+
+DM_EXPORT(dm_conv2d_backward_input)
+void dmConv2dBackwardInput(const float* gy, const float* w, float* gx, int n, int c, int h, int wd, int o, int kh,
+                           int kw, int padH, int padW, int groups, int oh, int ow) {
+  dm_wasm::conv2dBackwardInput(kThreads, gy, w, gx, convShape(n, c, h, wd, o, kh, kw, padH, padW, groups, oh, ow));
+}
+
+DM_EXPORT(dm_conv2d_backward_weight)
+void dmConv2dBackwardWeight(const float* gy, const float* x, float* gw, int n, int c, int h, int wd, int o, int kh,
+                            int kw, int padH, int padW, int groups, int oh, int ow) {
+  dm_wasm::conv2dBackwardWeight(kThreads, gy, x, gw, convShape(n, c, h, wd, o, kh, kw, padH, padW, groups, oh, ow));
+}
+
+DM_EXPORT(dm_channel_norm)
+void dmChannelNorm(const float* x, const float* w, const float* bias, float* y, float* mean, float* rstd, int n, int c,
+                   int hw, float eps, int subtractMean) {
+  dm_wasm::channelNorm(kThreads, x, w, bias, y, mean, rstd, n, c, hw, eps, subtractMean != 0);
+}
+
+DM_EXPORT(dm_channel_norm_backward)
+void dmChannelNormBackward(const float* gy, const float* x, const float* w, const float* mean, const float* rstd,
+                           float* dx, float* dw, float* db, int n, int c, int hw, int subtractMean) {
+  dm_wasm::channelNormBackward(kThreads, gy, x, w, mean, rstd, dx, dw, db, n, c, hw, subtractMean != 0);
+}
+
+DM_EXPORT(dm_scan)
+void dmScan(const float* u, const float* delta, const float* A, const float* B, const float* C, const float* D,
+            const float* deltaBias, float* y, float* states, int b, int groups, int d, int n, int L, int chunk,
+            int bcStride) {
+  const DmScanIn in{u, delta, A, B, C, D, deltaBias};
+  dm_wasm::scan(kThreads, in, y, states, scanShape(b, groups, d, n, L, chunk, bcStride));
+}
+
+DM_EXPORT(dm_scan_backward)
+void dmScanBackward(const float* u, const float* delta, const float* A, const float* B, const float* C, const float* D,
+                    const float* deltaBias, const float* states, const float* gy, float* du, float* ddelta, float* dA,
+                    float* dB, float* dC, float* dD, float* dDeltaBias, int b, int groups, int d, int n, int L,
+                    int chunk, int bcStride) {
+  const DmScanIn in{u, delta, A, B, C, D, deltaBias};
+  const DmScanGrads g{du, ddelta, dA, dB, dC, dD, dDeltaBias};
+  dm_wasm::scanBackward(kThreads, in, states, gy, g, scanShape(b, groups, d, n, L, chunk, bcStride));
+}
+
+DM_EXPORT(dm_unary) void dmUnary(int op, const float* x, float* y, int len) { dm_wasm::unary(kThreads, op, x, y, len); }
+
+DM_EXPORT(dm_unary_backward)
+void dmUnaryBackward(int op, const float* x, const float* y, const float* gy, float* gx, int len) {
+  dm_wasm::unaryBackward(kThreads, op, x, y, gy, gx, len);
+}
+
+DM_EXPORT(dm_gate)
+void dmGate(int op, const float* a, const float* b, float* y, int rows, int len, int strideA, int strideB) {
+  dm_wasm::gate(kThreads, op, a, b, y, rows, len, strideA, strideB);
+}
+
+DM_EXPORT(dm_gate_backward)
+void dmGateBackward(int op, const float* a, const float* b, const float* gy, float* da, float* db, int rows, int len,
+                    int strideA, int strideB, int strideDa, int strideDb) {
+  dm_wasm::gateBackward(kThreads, op, a, b, gy, da, db, rows, len, strideA, strideB, strideDa, strideDb);
+}
+
+DM_EXPORT(dm_ss2d_gather) void dmSs2dGather(const float* x, float* out, int b, int c, int h, int w) {
+  dm_wasm::ss2dGather(kThreads, x, out, b, c, h, w);
+}
+
+DM_EXPORT(dm_ss2d_merge) void dmSs2dMerge(const float* ys, float* out, int b, int c, int h, int w) {
+  dm_wasm::ss2dMerge(kThreads, ys, out, b, c, h, w);
+}
+
+DM_EXPORT(dm_binary)
+void dmBinary(int op, const float* a, const int32_t* aStrides, const float* b, const int32_t* bStrides, float* out,
+              const int32_t* shape, int rank) {
+  int64_t sa[kMaxRank], sb[kMaxRank], sh[kMaxRank];
+  widen(aStrides, sa, rank);
+  widen(bStrides, sb, rank);
+  widen(shape, sh, rank);
+  dm_wasm::binary(kThreads, op, a, sa, b, sb, out, sh, rank);
+}
+
+DM_EXPORT(dm_gather)
+void dmGather(const float* src, const int32_t* strides, float* out, const int32_t* shape, int rank) {
+  int64_t st[kMaxRank], sh[kMaxRank];
+  widen(strides, st, rank);
+  widen(shape, sh, rank);
+  dm_wasm::gather(kThreads, src, st, out, sh, rank);
+}
+
+DM_EXPORT(dm_roofline) double dmRoofline(int kind, int iters) { return dm_wasm::roofline(kThreads, kind, iters); }
+
+// The pool of the wasm build: no threads, so every share runs in turn on the caller.
+extern "C" void dm_parallel(int nth, dm_task_fn fn, void* ctx) {
+  for (int i = 0; i < nth; i++) fn(ctx, i, nth);
+}

@@ -1,0 +1,2 @@
+export { createWasmKernels, type WasmKernels } from './kernels.js';
+export { compileWasmKernels, useWasmKernels, type WasmSource } from './load.js';

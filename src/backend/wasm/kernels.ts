@@ -1,0 +1,245 @@
+import {
+  BINARY_OPS, UNARY_OPS, matmulOutputLength, scanBcStride,
+  type BinaryOp, type Conv2dArgs, type GateArgs, type Kernels, type ScanArgs, type ScanGrads, type ScanInputs, type UnaryOp,
+} from '../kernels.js';
+import { kernelExports, type ConvShape, type ScanShape, type WasmKernelExports } from './exports.js';
+import { WasmHeap } from './heap.js';
+
+/** The kernels of the WebAssembly module, with what the tests and the bench reach for. */
+export interface WasmKernels extends Kernels {
+  readonly name: 'wasm';
+  /** SIMD lanes the module was compiled for (4: SIMD128). */
+  readonly lanes: number;
+  /** Fill every output with NaN before each kernel runs (tests: catches unwritten elements). */
+  poisonOutputs: boolean;
+  /** Frees the kernels' scratch buffers in the module's heap; returns the bytes freed. */
+  releaseMemory(): number;
+  /** Operations per second of a roofline micro-kernel run for about `ms`: kind 0 = FMA peak (FLOP/s), 1 = scan bound (updates/s). */
+  roofline(kind: 0 | 1, ms: number): number;
+}
+
+/**
+ * The kernel set over an instance of native/diffmamba_kernels.wasm (the addon's C++ kernels
+ * compiled to WebAssembly SIMD128), on one thread. Works wherever WebAssembly does: Node, a
+ * browser page or a worker.
+ */
+export function createWasmKernels(instance: WebAssembly.Instance): WasmKernels {
+  const ex = kernelExports(instance);
+  const heap = new WasmHeap(ex);
+  /** Fails unless `a` holds at least `need` elements: the module would read whatever lies past it. */
+  const fit = (a: Float32Array, need: number, what: string): Float32Array => {
+    if (a.length < need) throw new Error(`wasm kernels: ${what} has ${a.length} elements, the call needs ${need}`);
+    return a.length === need ? a : a.subarray(0, need);
+  };
+  const unaryId = (op: UnaryOp) => opIndex(UNARY_OPS, op, 'activation');
+  const k: WasmKernels = {
+    name: 'wasm',
+    threads: 1,
+    lanes: ex.dm_vector_lanes(),
+    get poisonOutputs() {
+      return heap.poisonOutputs;
+    },
+    set poisonOutputs(on: boolean) {
+      heap.poisonOutputs = on;
+    },
+    releaseMemory: () => ex.dm_release_scratch(),
+    roofline: (kind, ms) => roofline(ex, kind, ms),
+
+    matmul(a, b, m) {
+      const needA = m.batch > 0 ? (m.batch - 1) * m.strideA + m.m * m.k : 0;
+      const needB = m.batch > 0 ? (m.batch - 1) * m.strideB + m.k * m.n : 0;
+      const lenC = matmulOutputLength(m);
+      const strideC = m.strideC ?? m.m * m.n;
+      if (m.accumulate && !m.into) throw new Error('wasm kernels: matmul accumulate needs an into array');
+      // into is copied in whole, so the gaps between batch matrices (and what accumulate adds to) survive
+      const into = m.into ? fit(m.into, lenC, 'into') : null;
+      const [c] = heap.run([fit(a, needA, 'a'), fit(b, needB, 'b'), into], into ? [] : [lenC], ([pa, pb, pInto], outs) =>
+        ex.dm_matmul(pa, pb, pInto || outs[0], m.batch, m.m, m.k, m.n, +m.transA, +m.transB, m.strideA, m.strideB, strideC, +(m.accumulate ?? false)),
+        into ? [2] : [],
+      );
+      return m.into ?? c;
+    },
+
+    conv2d(x, w, bias, a) {
+      const [y] = heap.run([fit(x, xLen(a), 'x'), fit(w, wLen(a), 'w'), bias && fit(bias, a.o, 'bias')], [yLen(a)], ([px, pw, pb], [py]) =>
+        ex.dm_conv2d(px, pw, pb, py, ...conv(a)));
+      return y;
+    },
+    conv2dBackwardInput(gy, w, a) {
+      const [gx] = heap.run([fit(gy, yLen(a), 'gy'), fit(w, wLen(a), 'w')], [xLen(a)], ([pg, pw], [px]) =>
+        ex.dm_conv2d_backward_input(pg, pw, px, ...conv(a)));
+      return gx;
+    },
+    conv2dBackwardWeight(gy, x, a) {
+      const [gw] = heap.run([fit(gy, yLen(a), 'gy'), fit(x, xLen(a), 'x')], [wLen(a)], ([pg, px], [pw]) =>
+        ex.dm_conv2d_backward_weight(pg, px, pw, ...conv(a)));
+      return gw;
+    },
+
+    channelNorm(x, weight, bias, a) {
+      const len = a.n * a.c * a.hw, pix = a.n * a.hw;
+      const [y, mean, rstd] = heap.run([fit(x, len, 'x'), fit(weight, a.c, 'weight'), bias && fit(bias, a.c, 'bias')], [len, pix, pix],
+        ([px, pw, pb], [py, pm, pr]) => ex.dm_channel_norm(px, pw, pb, py, pm, pr, a.n, a.c, a.hw, a.eps, +a.subtractMean));
+      return { y, mean, rstd };
+    },
+    channelNormBackward(gy, x, weight, mean, rstd, a) {
+      const len = a.n * a.c * a.hw, pix = a.n * a.hw;
+      const ins = [fit(gy, len, 'gy'), fit(x, len, 'x'), fit(weight, a.c, 'weight'), fit(mean, pix, 'mean'), fit(rstd, pix, 'rstd')];
+      const [dx, dweight, dbias] = heap.run(ins, [len, a.c, a.c], ([pg, px, pw, pm, pr], [pdx, pdw, pdb]) =>
+        ex.dm_channel_norm_backward(pg, px, pw, pm, pr, pdx, pdw, pdb, a.n, a.c, a.hw, +a.subtractMean));
+      return { dx, dweight, dbias };
+    },
+
+    scan(inputs, a) {
+      const s = scanSizes(a);
+      const [y, states] = heap.run(scanIns(inputs, s, fit), [s.rows, s.stateLen], (p, [py, ps]) =>
+        ex.dm_scan(p[0], p[1], p[2], p[3], p[4], p[5], p[6], py, ps, ...s.shape));
+      return { y, states };
+    },
+    scanBackward(inputs, states, gy, a): ScanGrads {
+      const s = scanSizes(a);
+      const ins = [...scanIns(inputs, s, fit), fit(states, s.stateLen, 'states'), fit(gy, s.rows, 'gy')];
+      const outs = [s.rows, s.rows, s.ch * a.n, s.bcLen, s.bcLen, s.ch, s.ch];
+      const [du, ddelta, dA, dB, dC, dD, dDeltaBias] = heap.run(ins, outs, (p, g) =>
+        ex.dm_scan_backward(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], g[0], g[1], g[2], g[3], g[4], g[5], g[6], ...s.shape));
+      return { du, ddelta, dA, dB, dC, dD, dDeltaBias };
+    },
+
+    unary(op, x) {
+      const [y] = heap.run([x], [x.length], ([px], [py]) => ex.dm_unary(unaryId(op), px, py, x.length));
+      return y;
+    },
+    unaryBackward(op, x, y, gy) {
+      const len = gy.length;
+      const [gx] = heap.run([fit(x, len, 'x'), y && fit(y, len, 'y'), gy], [len], ([px, py, pg], [pgx]) =>
+        ex.dm_unary_backward(unaryId(op), px, py, pg, pgx, len));
+      return gx;
+    },
+
+    gate(op, a, b, g) {
+      const [ga, gb] = gateIns(a, b, g, fit);
+      const [y] = heap.run([ga, gb], [g.rows * g.len], ([pa, pb], [py]) =>
+        ex.dm_gate(unaryId(op), pa, pb, py, g.rows, g.len, g.strideA, g.strideB));
+      return y;
+    },
+    gateBackward(op, a, b, gy, g) {
+      const [ga, gb] = gateIns(a, b, g, fit);
+      const n = g.rows * g.len;
+      const [da, db] = heap.run([ga, gb, fit(gy, n, 'gy')], [n, n], ([pa, pb, pg], [pda, pdb]) =>
+        ex.dm_gate_backward(unaryId(op), pa, pb, pg, pda, pdb, g.rows, g.len, g.strideA, g.strideB, g.len, g.len));
+      return { da, db };
+    },
+    gateBackwardPacked(op, a, b, gy, g) {
+      const [ga, gb] = gateIns(a, b, g, fit);
+      const n = g.rows * g.len;
+      const [dx] = heap.run([ga, gb, fit(gy, n, 'gy')], [2 * n], ([pa, pb, pg], [pdx]) =>
+        ex.dm_gate_backward(unaryId(op), pa, pb, pg, pdx, pdx + 4 * g.len, g.rows, g.len, g.strideA, g.strideB, 2 * g.len, 2 * g.len));
+      return dx;
+    },
+
+    ss2dGather(x, s) {
+      const plane = s.b * s.c * s.h * s.w;
+      const [out] = heap.run([fit(x, plane, 'x')], [4 * plane], ([px], [po]) => ex.dm_ss2d_gather(px, po, s.b, s.c, s.h, s.w));
+      return out;
+    },
+    ss2dMerge(ys, s) {
+      const plane = s.b * s.c * s.h * s.w;
+      const [out] = heap.run([fit(ys, 4 * plane, 'ys')], [plane], ([py], [po]) => ex.dm_ss2d_merge(py, po, s.b, s.c, s.h, s.w));
+      return out;
+    },
+
+    binary(op: BinaryOp, a, aStrides, b, bStrides, shape) {
+      const count = shape.reduce((p, n) => p * n, 1);
+      if (count === 0) return new Float32Array(0);
+      const spanA = view(shape, aStrides, 0), spanB = view(shape, bStrides, 0);
+      const ins = [fit(a, spanA.hi + 1, 'a'), Int32Array.from(aStrides), fit(b, spanB.hi + 1, 'b'), Int32Array.from(bStrides), Int32Array.from(shape)];
+      const [out] = heap.run(ins, [count], ([pa, psa, pb, psb, pshape], [po]) =>
+        ex.dm_binary(opIndex(BINARY_OPS, op, 'binary op'), pa, psa, pb, psb, po, pshape, shape.length));
+      return out;
+    },
+    gather(src, shape, strides, offset) {
+      const count = shape.reduce((p, n) => p * n, 1);
+      if (count === 0) return new Float32Array(0);
+      const { lo, hi } = view(shape, strides, offset);
+      if (lo < 0 || hi >= src.length) throw new Error(`wasm kernels: the view reads elements ${lo}…${hi} of an array of ${src.length}`);
+      const [out] = heap.run([src.subarray(lo, hi + 1), Int32Array.from(strides), Int32Array.from(shape)], [count], ([ps, pst, pshape], [po]) =>
+        ex.dm_gather(ps + 4 * (offset - lo), pst, po, pshape, shape.length));
+      return out;
+    },
+
+    empty: (length) => new Float32Array(length),
+  };
+  return k;
+}
+
+function opIndex<T extends string>(table: readonly T[], op: T, what: string): number {
+  const id = table.indexOf(op);
+  if (id < 0) throw new Error(`unknown ${what} '${op}'`);
+  return id;
+}
+
+const conv = (a: Conv2dArgs): ConvShape => [a.n, a.c, a.h, a.w, a.o, a.kh, a.kw, a.padH, a.padW, a.groups, a.oh, a.ow];
+const xLen = (a: Conv2dArgs) => a.n * a.c * a.h * a.w;
+const yLen = (a: Conv2dArgs) => a.n * a.o * a.oh * a.ow;
+const wLen = (a: Conv2dArgs) => a.o * (a.c / a.groups) * a.kh * a.kw;
+
+type Fit = (a: Float32Array, need: number, what: string) => Float32Array;
+
+interface ScanSizes {
+  shape: ScanShape;
+  ch: number;
+  rows: number;
+  stateLen: number;
+  bcSpan: number;
+  bcLen: number;
+}
+
+function scanSizes(a: ScanArgs): ScanSizes {
+  const ch = a.groups * a.d;
+  const block = a.n * a.L;
+  const bcStride = scanBcStride(a);
+  const blocks = a.b * a.groups;
+  return {
+    shape: [a.b, a.groups, a.d, a.n, a.L, a.chunk, bcStride],
+    ch,
+    rows: a.b * ch * a.L,
+    stateLen: a.b * ch * Math.ceil(a.L / a.chunk) * a.n,
+    bcSpan: blocks > 0 ? (blocks - 1) * bcStride + block : 0,
+    bcLen: blocks * block,
+  };
+}
+
+function scanIns(i: ScanInputs, s: ScanSizes, fit: Fit): Float32Array[] {
+  const n = s.shape[3];
+  return [fit(i.u, s.rows, 'u'), fit(i.delta, s.rows, 'delta'), fit(i.A, s.ch * n, 'A'), fit(i.B, s.bcSpan, 'B'),
+    fit(i.C, s.bcSpan, 'C'), fit(i.D, s.ch, 'D'), fit(i.deltaBias, s.ch, 'deltaBias')];
+}
+
+function gateIns(a: Float32Array, b: Float32Array, g: GateArgs, fit: Fit): [Float32Array, Float32Array] {
+  if (g.rows > 1 && (g.strideA < g.len || g.strideB < g.len)) throw new Error('wasm kernels: gate strides must be at least len');
+  const needA = g.rows > 0 ? (g.rows - 1) * g.strideA + g.len : 0;
+  const needB = g.rows > 0 ? (g.rows - 1) * g.strideB + g.len : 0;
+  return [fit(a, needA, 'a'), fit(b, needB, 'b')];
+}
+
+/** The lowest and highest element a strided view reads (shape not empty). */
+function view(shape: readonly number[], strides: readonly number[], offset: number): { lo: number; hi: number } {
+  let lo = offset, hi = offset;
+  shape.forEach((n, k) => {
+    const reach = (n - 1) * strides[k];
+    if (reach < 0) lo += reach;
+    else hi += reach;
+  });
+  return { lo, hi };
+}
+
+function roofline(ex: WasmKernelExports, kind: 0 | 1, ms: number): number {
+  let iters = 1 << 14;
+  for (;;) {
+    const t0 = performance.now();
+    const ops = ex.dm_roofline(kind, iters);
+    const s = (performance.now() - t0) / 1e3;
+    if (s * 1e3 >= ms || iters > 2 ** 30) return ops / s;
+    iters = Math.min(2 ** 31 - 1, iters * (s > 1e-4 ? Math.ceil(1 + ms / (s * 1e3)) : 8));
+  }
+}
