@@ -51,8 +51,8 @@ export function nativeKernels(): Kernels | string {
 
 /**
  * The backend in use: DIFF_MAMBA_BACKEND when set (js, native or wasm; an unavailable one is
- * an error), else `native` where it is registered and loads, else the TypeScript kernels, with
- * the reason announced once on stderr. DIFF_MAMBA_PROFILE=1 times every kernel call and prints
+ * an error), else `native` where it is registered and loads, else `wasm` where it loads, else
+ * the TypeScript kernels, with the reason announced once on stderr. DIFF_MAMBA_PROFILE=1 times every kernel call and prints
  * a table per kernel when the process exits (`shapes`: per shape).
  */
 export function kernels(): Kernels {
@@ -65,14 +65,16 @@ export function kernels(): Kernels {
     active = k;
   } else if (registry.has('native')) {
     const nat = nativeKernels();
-    if (typeof nat === 'string') {
+    if (typeof nat !== 'string') {
+      active = nat;
+    } else {
+      // the addon did not build or load: the wasm module (the same kernels, 128-bit) where it loads, else TypeScript
+      const wasm = registry.has('wasm') ? backendKernels('wasm') : 'not registered';
+      active = typeof wasm === 'string' ? jsKernels : wasm;
       if (!warned) {
         warned = true;
-        writeStderr(`diff-mamba: ${nat}; running on the slow TypeScript kernels\n`);
+        writeStderr(`diff-mamba: ${nat}; running on the ${typeof wasm === 'string' ? 'slow TypeScript' : 'WebAssembly'} kernels\n`);
       }
-      active = jsKernels;
-    } else {
-      active = nat;
     }
   } else {
     active = jsKernels;

@@ -1,0 +1,109 @@
+// The restoration page in a real browser: Debian's chromium, headless, driven by playwright-core
+// (no browser download). It restores the example in the page (wasm, in a worker) and the result
+// must equal the Node wasm backend's on the same pixels; cancel must stop a restoration.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { repoRoot } from '../helpers/shared.js';
+import { useBackend, kernels } from '../../src/backend/index.js';
+import { loadModel } from '../../src/model/checkpoint.js';
+import { bundledModelPath } from '../../src/restore/bundled.js';
+import { restorePlanar } from '../../src/restore/restorer.js';
+import { makePlanar } from '../../src/io/planar.js';
+import { fromHWC, toUint8HWC } from '../../src/io/pixels.js';
+import { psnr } from '../../src/metrics/index.js';
+
+const CHROMIUM = process.env.DIFF_MAMBA_CHROMIUM ?? '/usr/bin/chromium';
+const skip = existsSync(CHROMIUM) ? false : `no chromium at ${CHROMIUM} (.ci/run installs Debian's chromium)`;
+
+interface PageResult { width: number; height: number; rgb: number[]; data: number[]; ms: number; backend: string; calls: number; total: number }
+
+async function rgbOf(path: string) {
+  const { data, info } = await sharp(path).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data), width: info.width, height: info.height, channels: 3 };
+}
+
+/** Starts `node scripts/web.mjs --port 0` and resolves with its address once it listens. */
+function startServer(): Promise<{ url: string; proc: ChildProcess }> {
+  const proc = spawn(process.execPath, [join(repoRoot(), 'scripts', 'web.mjs'), '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const onData = (b: Buffer) => {
+      out += b.toString();
+      const m = /serving the restoration page at (http:\/\/[\d.:]+\/)/.exec(out);
+      if (m) resolve({ url: m[1], proc });
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+    proc.on('exit', (code) => reject(new Error(`web server exited (${code}): ${out}`)));
+  });
+}
+
+test('the restoration page restores the example in headless chromium, equal to the Node wasm backend, and cancel stops it', { skip, timeout: 15 * 60_000 }, async () => {
+  const { chromium } = await import('playwright-core');
+  const { url, proc } = await startServer();
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(url);
+    await page.click('#example');
+    await page.waitForFunction(() => (window as unknown as { diffMambaPage: { state: string } }).diffMambaPage.state === 'ready');
+    assert.equal(await page.inputValue('#task'), 'denoise', 'the example picks its task from its name');
+
+    // cancel: a restoration stopped after its first network call ends as cancelled
+    await page.click('#restore');
+    await page.waitForFunction(() => (window as unknown as { diffMambaPage: { progress: unknown[] } }).diffMambaPage.progress.length >= 1, undefined, { timeout: 5 * 60_000 });
+    await page.click('#cancel');
+    await page.waitForFunction(() => (window as unknown as { diffMambaPage: { state: string } }).diffMambaPage.state === 'cancelled', undefined, { timeout: 2 * 60_000 });
+
+    await page.click('#restore');
+    await page.waitForFunction(() => ['done', 'error'].includes((window as unknown as { diffMambaPage: { state: string } }).diffMambaPage.state), undefined, { timeout: 10 * 60_000 });
+    const got = await page.evaluate(() => {
+      const p = (window as unknown as { diffMambaPage: { state: string; error: string; ms: number; backend: string; progress: { done: number; total: number }[]; result: { width: number; height: number; rgb: Uint8Array; data: Float32Array } } }).diffMambaPage;
+      if (p.state !== 'done') return { error: p.error };
+      const last = p.progress[p.progress.length - 1];
+      return { width: p.result.width, height: p.result.height, rgb: Array.from(p.result.rgb), data: Array.from(p.result.data), ms: p.ms, backend: p.backend, calls: last.done, total: last.total };
+    }) as PageResult | { error: string };
+    assert.ok(!('error' in got), `the page failed: ${'error' in got ? got.error : ''}`);
+    assert.deepEqual(errors, [], 'no uncaught errors in the page');
+    assert.ok(await page.isVisible('#download'), 'a download link is offered');
+    assert.equal(got.calls, got.total, 'progress reached every network call');
+
+    // the same restoration in Node, on the wasm backend
+    const noisy = await rgbOf(join(repoRoot(), 'examples', 'chelsea_noisy.png'));
+    const clean = await rgbOf(join(repoRoot(), 'examples', 'chelsea_clean.png'));
+    const before = kernels();
+    useBackend('wasm');
+    const loaded = loadModel(bundledModelPath('denoise'));
+    let want: Float32Array;
+    try {
+      want = await restorePlanar(loaded.model, makePlanar(3, noisy.height, noisy.width, fromHWC(noisy)));
+    } finally {
+      loaded.dispose();
+      useBackend(before.name);
+    }
+    assert.deepEqual([got.width, got.height], [noisy.width, noisy.height]);
+    let worst = 0;
+    for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got.data[i] - want[i]));
+    assert.ok(worst <= 1e-6, `the page's output differs from Node's wasm output by up to ${worst}`);
+    const wantRgb = toUint8HWC({ data: want, width: noisy.width, height: noisy.height, channels: 3 }).data;
+    const gotRgb = Uint8Array.from(got.rgb);
+    const metric = { yChannel: true };
+    const pIn = psnr({ data: noisy.data, height: noisy.height, width: noisy.width, channels: 3 }, { data: clean.data, height: clean.height, width: clean.width, channels: 3 }, metric);
+    const pOut = psnr({ data: gotRgb, height: noisy.height, width: noisy.width, channels: 3 }, { data: clean.data, height: clean.height, width: clean.width, channels: 3 }, metric);
+    assert.ok(pOut > pIn + 3, `the page's restoration gains over 3 dB against the clean photo (input ${pIn.toFixed(2)}, output ${pOut.toFixed(2)})`);
+    assert.equal(Buffer.compare(Buffer.from(gotRgb), Buffer.from(wantRgb)), 0, 'the 8-bit result equals Node\'s');
+    console.log(`browser restore: ${got.ms.toFixed(0)} ms on ${got.backend}; Y-PSNR ${pIn.toFixed(2)} → ${pOut.toFixed(2)} dB; max |page − node| ${worst}`);
+  } finally {
+    await browser.close();
+    proc.kill();
+  }
+});
