@@ -26,4 +26,14 @@ export default tseslint.config(
       ),
     },
   },
+  {
+    // the restoration page: a browser page and its module worker
+    files: ['examples/web/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        ['window', 'document', 'self', 'fetch', 'Worker', 'URL', 'ImageData', 'OffscreenCanvas', 'createImageBitmap', 'AbortController', 'performance', 'console']
+          .map((g) => [g, 'readonly']),
+      ),
+    },
+  },
 );
