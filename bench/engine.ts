@@ -22,7 +22,7 @@ function uniform(len: number, seed: number, lo = -1, hi = 1): Float32Array {
   return new Rng(seed).fillUniform(new Float32Array(len), lo, hi);
 }
 
-interface Case {
+export interface Case {
   name: string;
   unit: string;
   /** Work units per call (FLOPs, elements, state updates), reported per second in `unit` (×1e9). */
@@ -100,7 +100,8 @@ function scanSetup(a: ScanArgs): ScanInputs {
   };
 }
 
-function cases(): Case[] {
+/** The kernel cases, at the shapes the model meets (shared with the wasm group). */
+export function engineCases(): Case[] {
   const hw = 128 * 128;
   const scan: ScanArgs = { b: 1, groups: 4, d: 96, n: 32, L: hw, chunk: SCAN_CHUNK };
   const scanUpdates = scan.b * scan.groups * scan.d * scan.n * scan.L;
@@ -217,7 +218,7 @@ export const engineGroup: BenchGroup = {
   },
   async run(opts: BenchOptions, report: (r: BenchResult) => void) {
     const k = kernels();
-    const list = cases().filter((c) => opts.only === null || c.name.includes(opts.only));
+    const list = engineCases().filter((c) => opts.only === null || c.name.includes(opts.only));
     const ours = new Map<string, number>();
     for (const c of list) {
       const fn = c.prepare(k);

@@ -25,12 +25,18 @@ export interface BenchResult {
   roofline_ms?: number | null;
   /** Model cases: roofline_ms / ms. */
   efficiency?: number | null;
+  /** wasm rows: the native addon's time for the same work at the same thread count, ms. */
+  native_ms?: number;
+  /** wasm rows: native_ms / ms (1: as fast as native). */
+  vs_native?: number;
 }
 
 export interface BenchGroup {
   name: string;
   /** Whether its rows carry roofline_ms and efficiency (printed as two more columns). */
   roofline?: boolean;
+  /** What its rows compare with: PyTorch (torch ms, ratio; the default) or the native addon (native ms, vs_native). */
+  compare?: 'torch' | 'native';
   /** Lines describing the setup (backend, threads…), printed before the results. */
   describe(opts: BenchOptions): string[];
   run(opts: BenchOptions, report: (r: BenchResult) => void): Promise<void>;

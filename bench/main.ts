@@ -10,10 +10,11 @@ import type { BenchGroup, BenchOptions, BenchResult } from './harness.js';
 import { engineGroup } from './engine.js';
 import { modelGroup } from './model.js';
 import { trainGroup } from './train.js';
+import { wasmGroup } from './wasm.js';
 import type { ModelBenchOptions } from './child.js';
 import { describeRoofline, measureRoofline } from './roofline.js';
 
-const groups: BenchGroup[] = [engineGroup, modelGroup, trainGroup];
+const groups: BenchGroup[] = [engineGroup, modelGroup, trainGroup, wasmGroup];
 
 function parseArgs(argv: string[]): BenchOptions {
   const opts: ModelBenchOptions = { torch: true, only: null, json: false, reference: true };
@@ -52,12 +53,13 @@ async function main(): Promise<void> {
   }
   for (const g of groups) {
     const roofCols = g.roofline === true;
+    const vsNative = g.compare === 'native';
     if (!opts.json) {
       console.log(`== ${g.name} ==`);
       for (const line of g.describe(opts)) console.log(line);
       console.log(
         `${'benchmark'.padEnd(44)} ${'ms'.padStart(9)} ${'throughput'.padStart(11)} ${'unit'.padEnd(9)}` +
-          ` ${'torch ms'.padStart(9)} ${'ratio'.padStart(6)}` +
+          (vsNative ? ` ${'native ms'.padStart(9)} ${'vs_native'.padStart(9)}` : ` ${'torch ms'.padStart(9)} ${'ratio'.padStart(6)}`) +
           (roofCols ? ` ${'roofline ms'.padStart(11)} ${'efficiency'.padStart(10)}` : ''),
       );
     } else {
@@ -71,7 +73,7 @@ async function main(): Promise<void> {
       }
       console.log(
         `${r.name.padEnd(44)} ${fmt(r.ms).padStart(9)} ${fmt(r.throughput).padStart(11)} ${r.unit.padEnd(9)}` +
-          ` ${fmt(r.torch_ms).padStart(9)} ${fmt(r.ratio).padStart(6)}` +
+          (vsNative ? ` ${fmt(r.native_ms ?? null).padStart(9)} ${fmt(r.vs_native ?? null, 3).padStart(9)}` : ` ${fmt(r.torch_ms).padStart(9)} ${fmt(r.ratio).padStart(6)}`) +
           (roofCols ? ` ${fmt(r.roofline_ms ?? null).padStart(11)} ${fmt(r.efficiency ?? null, 3).padStart(10)}` : '') +
           `${r.note ? ' *' : ''}`,
       );
@@ -79,7 +81,7 @@ async function main(): Promise<void> {
     });
     if (!opts.json) {
       for (const n of notes) console.log(n);
-      console.log('ratio = our throughput / PyTorch throughput (> 1: faster than PyTorch)');
+      console.log(vsNative ? 'vs_native = native ms / wasm ms at the same thread count (1: as fast as native)' : 'ratio = our throughput / PyTorch throughput (> 1: faster than PyTorch)');
     }
   }
 }

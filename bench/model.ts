@@ -8,6 +8,7 @@
  *   node dist/bench/main.js --only forward [--no-reference]
  *   node dist/bench/main.js --only bundled --no-torch
  */
+import '../src/backend/node.js';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { kernels } from '../src/backend/index.js';
@@ -27,7 +28,7 @@ import { describeWork, efficiencyTarget, rooflineFields } from './roofline.js';
 
 type ModelKind = 'default' | 'bundled';
 
-interface ForwardSpec {
+export interface ForwardSpec {
   kind: 'forward';
   model: ModelKind;
   size: number;

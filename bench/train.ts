@@ -7,6 +7,7 @@
  * PyTorch, the reference's steps in the same run.
  *   node dist/bench/main.js --only step [--no-reference]
  */
+import '../src/backend/node.js';
 import { fileURLToPath } from 'node:url';
 import { kernels } from '../src/backend/index.js';
 import { DFT } from '../src/model/index.js';
