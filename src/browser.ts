@@ -20,8 +20,8 @@ export type { DFTConfig, LoadedModel, LoadModelOptions } from './model/index.js'
 export { NoiseSchedule } from './diffusion/schedule.js';
 export { restoreWithDdim, restoreWithDdimAsync } from './diffusion/ddim.js';
 
-export { restorePlanar, resolveRestoreOptions, RESTORE_DEFAULTS, RestoreAbortedError } from './restore/restorer.js';
-export type { RestoreOptions, RestoreProgress, ResolvedRestoreOptions } from './restore/restorer.js';
+export { restorePlanar, restoreTile, resolveRestoreOptions, RESTORE_DEFAULTS, RestoreAbortedError } from './restore/restorer.js';
+export type { RestoreOptions, RestoreProgress, ResolvedRestoreOptions, TileRunner } from './restore/restorer.js';
 export { yieldToEventLoop } from './restore/yield.js';
 export { makePlanar, type Planar } from './io/planar.js';
 export { toUint8HWC, fromHWC } from './io/pixels.js';

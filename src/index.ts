@@ -31,8 +31,8 @@ export { TrainingError, TrainingStateError } from './train/state.js';
 export type { TrainOptions, ParseOptionsOptions } from './train/options.js';
 
 export { restoreImage } from './restore/image.js';
-export { restorePlanar, resolveRestoreOptions, RESTORE_DEFAULTS, RestoreAbortedError } from './restore/restorer.js';
-export type { RestoreOptions, RestoreProgress, ResolvedRestoreOptions } from './restore/restorer.js';
+export { restorePlanar, restoreTile, resolveRestoreOptions, RESTORE_DEFAULTS, RestoreAbortedError } from './restore/restorer.js';
+export type { RestoreOptions, RestoreProgress, ResolvedRestoreOptions, TileRunner } from './restore/restorer.js';
 export { yieldToEventLoop } from './restore/yield.js';
 export type { Planar } from './io/planar.js';
 export { bundledModelPath, TASKS, type Task } from './restore/bundled.js';

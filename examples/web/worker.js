@@ -1,39 +1,106 @@
-// The page's worker: the kernels (WebAssembly), the bundled models and the restoration itself,
-// off the main thread so the page stays responsive. Messages: restore / cancel in; status,
-// progress, done, cancelled and error out.
-import { useWasmKernels, loadModelFromBytes, restorePlanar, makePlanar, fromHWC, toUint8HWC, RestoreAbortedError } from '/lib/diff-mamba.js';
+// The page's worker: loads the bundled model and runs restorePlanar, off the main thread so the
+// page stays responsive. The tiles go to a pool of tile workers (tile-worker.js), one per core
+// (up to 4), each with its own WebAssembly kernels: tiles are independent, and the image is the
+// same however many run at once. Messages: restore / cancel in; status, progress, done,
+// cancelled and error out.
+import { loadModelFromBytes, restorePlanar, makePlanar, fromHWC, toUint8HWC, RestoreAbortedError, RESTORE_DEFAULTS } from '/lib/diff-mamba.js';
 
-let kernels = null;
-const models = new Map();
+const POOL = Math.max(1, Math.min(4, self.navigator.hardwareConcurrency || 1));
+const modelBytes = new Map();
+let model = null;
+let modelTask = null;
 let controller = null;
+const pool = [];
+let jobs = 0;
 
-async function model(task, id) {
-  if (!models.has(task)) {
+/** A tile worker that answers one job at a time. */
+function tileWorker() {
+  const w = new Worker(new URL('tile-worker.js', import.meta.url), { type: 'module' });
+  const slot = { w, busy: false, task: null, pending: null };
+  w.onmessage = (ev) => {
+    const m = ev.data;
+    if (m.type === 'loaded') slot.pending?.resolve();
+    else if (m.type === 'call') slot.onCall?.(m.call);
+    else if (m.type === 'tile') slot.pending?.resolve(m.data);
+    else if (m.type === 'error') slot.pending?.reject(m.aborted ? new RestoreAbortedError('cancelled') : new Error(m.message));
+  };
+  w.onerror = (ev) => slot.pending?.reject(new Error(`a tile worker failed: ${ev.message}`));
+  return slot;
+}
+
+function ask(slot, msg, transfer = []) {
+  return new Promise((resolve, reject) => {
+    slot.pending = { resolve, reject };
+    slot.w.postMessage(msg, transfer);
+  });
+}
+
+async function loadModel(task, id) {
+  if (!modelBytes.has(task)) {
     self.postMessage({ type: 'status', id, text: `Loading the ${task} model…` });
     const r = await fetch(`/models/${task}/${task}.safetensors`);
     if (!r.ok) throw new Error(`cannot load the ${task} model: HTTP ${r.status}`);
-    models.set(task, loadModelFromBytes(new Uint8Array(await r.arrayBuffer()), { name: `${task}.safetensors` }).model);
+    modelBytes.set(task, new Uint8Array(await r.arrayBuffer()));
   }
-  return models.get(task);
+  if (modelTask !== task) {
+    model?.dispose();
+    model = loadModelFromBytes(modelBytes.get(task), { name: `${task}.safetensors` }).model;
+    modelTask = task;
+  }
+  while (pool.length < POOL) pool.push(tileWorker());
+  await Promise.all(pool.filter((s) => s.task !== task).map(async (s) => {
+    await ask(s, { type: 'load', bytes: modelBytes.get(task), name: `${task}.safetensors` });
+    s.task = task;
+  }));
+}
+
+const idle = [];
+function acquire() {
+  const free = pool.find((s) => !s.busy);
+  if (free) {
+    free.busy = true;
+    return Promise.resolve(free);
+  }
+  return new Promise((resolve) => idle.push(resolve));
+}
+function release(slot) {
+  const next = idle.shift();
+  if (next) next(slot);
+  else slot.busy = false;
+}
+
+/** restorePlanar's runTile: the tile goes to the next free worker of the pool. */
+async function runTile(tile, top, left, onCall) {
+  const slot = await acquire();
+  try {
+    slot.onCall = onCall;
+    const data = tile.data.slice();
+    return await ask(slot, { type: 'tile', job: ++jobs, data, channels: tile.channels, height: tile.height, width: tile.width, top, left, options: { steps: RESTORE_DEFAULTS.steps, eta: RESTORE_DEFAULTS.eta, seed: RESTORE_DEFAULTS.seed } }, [data.buffer]);
+  } finally {
+    slot.onCall = null;
+    release(slot);
+  }
 }
 
 self.onmessage = async (ev) => {
   const msg = ev.data;
   if (msg.type === 'cancel') {
     controller?.abort();
+    for (const s of pool) s.w.postMessage({ type: 'cancel' });
     return;
   }
   if (msg.type !== 'restore') return;
   const { id, task, width, height, rgb } = msg;
   controller = new AbortController();
   try {
-    kernels ??= await useWasmKernels('/kernels.wasm');
-    const net = await model(task, id);
+    await loadModel(task, id);
     const img = makePlanar(3, height, width, fromHWC({ data: rgb, width, height, channels: 3 }));
     const t0 = performance.now();
     let calls = 0;
-    const data = await restorePlanar(net, img, {
+    const data = await restorePlanar(model, img, {
       signal: controller.signal,
+      runTile,
+      concurrency: pool.length,
       onProgress: (progress) => {
         calls = progress.done;
         self.postMessage({ type: 'progress', id, progress });
@@ -41,9 +108,9 @@ self.onmessage = async (ev) => {
     });
     const ms = performance.now() - t0;
     const out = toUint8HWC({ data, width, height, channels: 3 });
-    self.postMessage({ type: 'done', id, width, height, rgb: out.data, data, ms, calls, backend: `wasm (${kernels.threads} thread)` }, [out.data.buffer]);
+    self.postMessage({ type: 'done', id, width, height, rgb: out.data, data, ms, calls, backend: `wasm, ${pool.length} worker${pool.length > 1 ? 's' : ''}` }, [out.data.buffer]);
   } catch (e) {
-    if (e instanceof RestoreAbortedError) self.postMessage({ type: 'cancelled', id });
+    if (e instanceof RestoreAbortedError || controller.signal.aborted) self.postMessage({ type: 'cancelled', id });
     else self.postMessage({ type: 'error', id, message: e.message });
   } finally {
     controller = null;

@@ -66,7 +66,19 @@ export interface RestoreOptions {
   onProgress?: (p: RestoreProgress) => void;
   /** Aborting it stops the restoration before its next network call; the promise rejects with RestoreAbortedError. */
   signal?: AbortSignal;
+  /**
+   * Restores one tile somewhere else (a worker of a pool, say) instead of with `model` here:
+   * it must return what `restoreTile(model, tile, top, left, resolvedOptions, onCall)` returns
+   * for the same model and options, calling onCall after each network call. Tiles are
+   * independent (their noise is addressed by position), so any number may run at once.
+   */
+  runTile?: TileRunner;
+  /** Tiles in flight at once (default 1; more only helps with a `runTile` that runs them in parallel). */
+  concurrency?: number;
 }
+
+/** See RestoreOptions.runTile. */
+export type TileRunner = (tile: Planar, top: number, left: number, onCall: (call: number) => void) => Promise<Float32Array>;
 
 /** The rejection of a restoration whose AbortSignal fired; `cause` is the signal's reason. */
 export class RestoreAbortedError extends Error {
@@ -77,7 +89,7 @@ export class RestoreAbortedError extends Error {
 }
 
 /** The options with every default filled in. */
-export type ResolvedRestoreOptions = Required<Omit<RestoreOptions, 'onProgress' | 'signal'>> & Pick<RestoreOptions, 'onProgress' | 'signal'>;
+export type ResolvedRestoreOptions = Required<Omit<RestoreOptions, 'onProgress' | 'signal' | 'runTile'>> & Pick<RestoreOptions, 'onProgress' | 'signal' | 'runTile'>;
 
 /** Fills in the defaults and checks every option, throwing a RangeError or TypeError naming the bad one. */
 export function resolveRestoreOptions(opts: RestoreOptions = {}): ResolvedRestoreOptions {
@@ -97,7 +109,10 @@ export function resolveRestoreOptions(opts: RestoreOptions = {}): ResolvedRestor
   if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') throw new TypeError('restore: onProgress must be a function');
   const schedule = opts.schedule ?? new NoiseSchedule();
   ddimTimesteps(schedule.numTimesteps, steps); // steps beyond the schedule fail here, before any work
-  return { steps, eta, seed, tile, overlap, ensemble: opts.ensemble ?? d.ensemble, schedule, onProgress: opts.onProgress, signal: opts.signal };
+  if (opts.runTile !== undefined && typeof opts.runTile !== 'function') throw new TypeError('restore: runTile must be a function');
+  const concurrency = opts.concurrency ?? 1;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new RangeError(`restore: concurrency must be an integer in 1…256, got ${String(opts.concurrency)}`);
+  return { steps, eta, seed, tile, overlap, ensemble: opts.ensemble ?? d.ensemble, schedule, onProgress: opts.onProgress, signal: opts.signal, runTile: opts.runTile, concurrency };
 }
 
 /** The tile side a requested size gives: rounded down to a multiple of 8, at least 8. */
@@ -145,28 +160,36 @@ export async function restorePlanar(model: DFT, img: Planar, options: RestoreOpt
     const padded = padBottomRight(p.t, p.H, p.W);
     const acc = new Float32Array(p.t.channels * p.H * p.W);
     const wsum = new Float32Array(p.H * p.W);
-    for (let iy = 0; iy < p.ys.length; iy++) {
-      for (let ix = 0; ix < p.xs.length; ix++) {
-        const top = p.ys[iy];
-        const left = p.xs[ix];
-        progress.tile++;
-        const out = await restoreTile(model, crop(padded, top, left, p.th, p.tw), top, left, opts, (call) => {
-          progress.done++;
-          progress.call = call;
-          opts.onProgress?.({ ...progress });
-        });
-        const wy = rampWeights(p.th, p.overlap, iy > 0, iy < p.ys.length - 1);
-        const wx = rampWeights(p.tw, p.overlap, ix > 0, ix < p.xs.length - 1);
-        for (let y = 0; y < p.th; y++) {
-          for (let x = 0; x < p.tw; x++) {
-            const w = wy[y] * wx[x];
-            const pix = (top + y) * p.W + left + x;
-            wsum[pix] += w;
-            for (let c = 0; c < p.t.channels; c++) acc[c * p.H * p.W + pix] += w * out[(c * p.th + y) * p.tw + x];
-          }
+    const blend = (iy: number, ix: number, out: Float32Array) => {
+      const top = p.ys[iy];
+      const left = p.xs[ix];
+      const wy = rampWeights(p.th, p.overlap, iy > 0, iy < p.ys.length - 1);
+      const wx = rampWeights(p.tw, p.overlap, ix > 0, ix < p.xs.length - 1);
+      for (let y = 0; y < p.th; y++) {
+        for (let x = 0; x < p.tw; x++) {
+          const w = wy[y] * wx[x];
+          const pix = (top + y) * p.W + left + x;
+          wsum[pix] += w;
+          for (let c = 0; c < p.t.channels; c++) acc[c * p.H * p.W + pix] += w * out[(c * p.th + y) * p.tw + x];
         }
       }
-    }
+    };
+    const jobs = p.ys.flatMap((_, iy) => p.xs.map((_, ix) => ({ iy, ix })));
+    const run = (j: { iy: number; ix: number }) => {
+      const top = p.ys[j.iy];
+      const left = p.xs[j.ix];
+      progress.tile++;
+      const tile = crop(padded, top, left, p.th, p.tw);
+      const onCall = (call: number) => {
+        progress.done++;
+        progress.call = call;
+        opts.onProgress?.({ ...progress });
+      };
+      return opts.runTile ? opts.runTile(tile, top, left, onCall) : restoreTile(model, tile, top, left, opts, onCall);
+    };
+    // tiles finish in any order but are blended in plan order, so the sums (and the image)
+    // do not depend on how many ran at once
+    await inOrder(jobs.length, opts.concurrency, (i) => run(jobs[i]), (i, out) => blend(jobs[i].iy, jobs[i].ix, out), opts.signal);
     for (let c = 0; c < p.t.channels; c++) for (let i = 0; i < p.H * p.W; i++) acc[c * p.H * p.W + i] /= wsum[i];
     const merged = crop({ data: acc, channels: p.t.channels, height: p.H, width: p.W }, 0, 0, p.t.height, p.t.width);
     const back = dihedral(merged, p.mode, true);
@@ -177,8 +200,43 @@ export async function restorePlanar(model: DFT, img: Planar, options: RestoreOpt
   return sum;
 }
 
-/** One tile through the sampler: x_T and the η noise come from the position-addressed field. */
-function restoreTile(model: DFT, tile: Planar, top: number, left: number, opts: ResolvedRestoreOptions, onCall: (call: number) => void): Promise<Float32Array> {
+/**
+ * Runs task(0 … n−1) with at most `limit` in flight and hands each result to `use` in index
+ * order (an early result waits for the ones before it). The first failure rejects the whole,
+ * after the tasks in flight have settled.
+ */
+async function inOrder<T>(n: number, limit: number, task: (i: number) => Promise<T>, use: (i: number, r: T) => void, signal?: AbortSignal): Promise<void> {
+  const results = new Map<number, T>();
+  let next = 0;
+  let used = 0;
+  let failure: unknown = null;
+  const worker = async () => {
+    while (failure === null && next < n) {
+      const i = next++;
+      try {
+        throwIfAborted(signal);
+        results.set(i, await task(i));
+      } catch (e) {
+        failure ??= e;
+        return;
+      }
+      while (results.has(used)) {
+        use(used, results.get(used)!);
+        results.delete(used);
+        used++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, n) }, worker));
+  if (failure !== null) throw failure;
+}
+
+/**
+ * One tile through the sampler: x_T and the η noise come from the position-addressed field, so
+ * a tile's result depends only on its pixels, its position and the options (a worker that runs
+ * this gets what restorePlanar would).
+ */
+export function restoreTile(model: DFT, tile: Planar, top: number, left: number, opts: ResolvedRestoreOptions, onCall: (call: number) => void): Promise<Float32Array> {
   const field = new NoiseField(opts.seed);
   const shape = [1, tile.channels, tile.height, tile.width];
   const lq = new Tensor(tile.data, shape);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readImage, toUint8HWC } from '../../src/io/image.js';
 import { loadModel } from '../../src/model/checkpoint.js';
 import { restoreImage } from '../../src/restore/image.js';
+import { resolveRestoreOptions, restoreTile, type TileRunner } from '../../src/restore/restorer.js';
 import { bundledModelPath } from '../../src/restore/bundled.js';
 import { psnr } from '../../src/metrics/index.js';
 import { fixturePath, repoRoot } from '../helpers/shared.js';
@@ -42,6 +43,32 @@ describe('restoring images', () => {
     const s = await restoreImage(m, img, { tile: 0 });
     assert.equal(e.data.length, s.data.length);
     assert.notDeepEqual(e.data, s.data);
+  });
+
+  it('tiles run elsewhere and several at once (runTile, concurrency) give the same image, bit for bit', async () => {
+    const m = tiny();
+    const img = { data: new Float32Array(3 * 40 * 56).map((_, i) => Math.abs(Math.sin(i * 0.3))), width: 56, height: 40, channels: 3 as const, alpha: null, bitDepth: 8 as const };
+    const opts = { tile: 24, overlap: 8, seed: 3 };
+    const plain = await restoreImage(m, img, opts);
+    const resolved = resolveRestoreOptions(opts);
+    let inFlight = 0, most = 0, ran = 0;
+    const calls: number[] = [];
+    // later tiles finish first: blending must still follow the plan's order
+    const runTile: TileRunner = async (tile, top, left, onCall) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      const delay = 30 - 4 * ran++;
+      const out = await restoreTile(m, tile, top, left, resolved, onCall);
+      await new Promise((r) => setTimeout(r, Math.max(0, delay)));
+      inFlight--;
+      return out;
+    };
+    const parallel = await restoreImage(m, img, { ...opts, runTile, concurrency: 3, onProgress: (p) => calls.push(p.done) });
+    assert.deepEqual(parallel.data, plain.data);
+    assert.equal(most, 3, 'three tiles were in flight at once');
+    assert.deepEqual(calls, calls.map((_, i) => i + 1), 'progress counts every network call once');
+    await assert.rejects(restoreImage(m, img, { ...opts, concurrency: 0 }), /concurrency/);
+    await assert.rejects(restoreImage(m, img, { ...opts, runTile: async () => { throw new Error('worker died'); }, concurrency: 2 }), /worker died/);
   });
 
   it('stops at the next tile when the signal aborts', async () => {
