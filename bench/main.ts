@@ -58,7 +58,7 @@ async function main(): Promise<void> {
       console.log(`== ${g.name} ==`);
       for (const line of g.describe(opts)) console.log(line);
       console.log(
-        `${'benchmark'.padEnd(44)} ${'ms'.padStart(9)} ${'throughput'.padStart(11)} ${'unit'.padEnd(9)}` +
+        `${'benchmark'.padEnd(vsNative ? 58 : 44)} ${'ms'.padStart(9)} ${'throughput'.padStart(11)} ${'unit'.padEnd(9)}` +
           (vsNative ? ` ${'native ms'.padStart(9)} ${'vs_native'.padStart(9)}` : ` ${'torch ms'.padStart(9)} ${'ratio'.padStart(6)}`) +
           (roofCols ? ` ${'roofline ms'.padStart(11)} ${'efficiency'.padStart(10)}` : ''),
       );
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
         return;
       }
       console.log(
-        `${r.name.padEnd(44)} ${fmt(r.ms).padStart(9)} ${fmt(r.throughput).padStart(11)} ${r.unit.padEnd(9)}` +
+        `${r.name.padEnd(vsNative ? 58 : 44)} ${fmt(r.ms).padStart(9)} ${fmt(r.throughput).padStart(11)} ${r.unit.padEnd(9)}` +
           (vsNative ? ` ${fmt(r.native_ms ?? null).padStart(9)} ${fmt(r.vs_native ?? null, 3).padStart(9)}` : ` ${fmt(r.torch_ms).padStart(9)} ${fmt(r.ratio).padStart(6)}`) +
           (roofCols ? ` ${fmt(r.roofline_ms ?? null).padStart(11)} ${fmt(r.efficiency ?? null, 3).padStart(10)}` : '') +
           `${r.note ? ' *' : ''}`,

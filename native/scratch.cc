@@ -6,13 +6,16 @@
 
 namespace {
 
+// Plain data, zero-initialised as a static: no constructor, which a WebAssembly module would run
+// again at each exported call if it were built as a command instead of a reactor.
 struct Scratch {
-  void* ptr = nullptr;
-  size_t size = 0;
+  void* ptr;
+  size_t size;
 };
 Scratch scratch[DM_SCRATCH_SLOTS];
 
 }  // namespace
+
 
 extern "C" void* dm_scratch(int slot, size_t bytes) {
   if (slot < 0 || slot >= DM_SCRATCH_SLOTS) abort();

@@ -29,7 +29,8 @@ const FLAGS = [
   '--target=wasm32-wasi', '-std=c++17', '-O3', '-msimd128',
   // the addon's float model (binding.gyp): reassociation for vector sums, but NaN and infinities kept
   '-fno-math-errno', '-fno-trapping-math', '-fno-signed-zeros', '-fassociative-math',
-  '-fno-exceptions', '-fno-rtti', '-nostartfiles',
+  // a reactor: exports are plain functions (a command would rerun static constructors around each)
+  '-fno-exceptions', '-fno-rtti', '-mexec-model=reactor',
   '-Wl,--no-entry', '-Wl,-z,stack-size=1048576', '-Wl,--initial-memory=16777216', '-Wl,--max-memory=4294967296',
   '-Wl,--strip-all',
 ];

@@ -25,6 +25,8 @@ export interface WasmKernels extends Kernels {
  */
 export function createWasmKernels(instance: WebAssembly.Instance): WasmKernels {
   const ex = kernelExports(instance);
+  // a reactor module's static initialisers, once
+  (instance.exports._initialize as (() => void) | undefined)?.();
   const heap = new WasmHeap(ex);
   /** Fails unless `a` holds at least `need` elements: the module would read whatever lies past it. */
   const fit = (a: Float32Array, need: number, what: string): Float32Array => {
