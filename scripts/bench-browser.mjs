@@ -56,6 +56,7 @@ async function browserMs() {
   try {
     const page = await browser.newPage();
     await page.goto(url);
+    /* global Worker, Blob -- page.evaluate's function runs in the page */
     return await page.evaluate(async (body) => {
       const src = `
         const lib = await import(new URL('/lib/diff-mamba.js', self.location.origin).href);
