@@ -51,6 +51,11 @@ export interface Conv2dArgs {
   ow: number;
 }
 
+/** A convolution's sizes in the C kernels' order: n, c, h, w, o, kh, kw, padH, padW, groups, oh, ow. */
+export function convSizes(a: Conv2dArgs): [number, number, number, number, number, number, number, number, number, number, number, number] {
+  return [a.n, a.c, a.h, a.w, a.o, a.kh, a.kw, a.padH, a.padW, a.groups, a.oh, a.ow];
+}
+
 /** LayerNorm over the channel axis of an (n, c, hw) array: statistics per (n, pixel). */
 export interface ChannelNormArgs {
   n: number;
@@ -123,9 +128,23 @@ export interface GateArgs {
   strideB: number;
 }
 
+/** The native op id of an activation (its index in UNARY_OPS); an unknown name is an error. */
+export function unaryOpId(op: UnaryOp): number {
+  const id = UNARY_OPS.indexOf(op);
+  if (id < 0) throw new Error(`unknown activation '${op}'`);
+  return id;
+}
+
 /** Binary arithmetic ops; the index is the native op id (native/strided_impl.inc, checked by a test). */
 export const BINARY_OPS = ['add', 'sub', 'mul', 'div'] as const;
 export type BinaryOp = (typeof BINARY_OPS)[number];
+
+/** The native op id of a binary op (its index in BINARY_OPS); an unknown name is an error. */
+export function binaryOpId(op: BinaryOp): number {
+  const id = BINARY_OPS.indexOf(op);
+  if (id < 0) throw new Error(`unknown binary op '${op}'`);
+  return id;
+}
 
 /** Most axes a strided kernel takes (callers coalesce contiguous axes first). */
 export const MAX_STRIDED_RANK = 16;

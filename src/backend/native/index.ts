@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
 import {
-  BINARY_OPS, UNARY_OPS, scanBcStride,
-  type BinaryOp, type ChannelNormArgs, type Conv2dArgs, type GateArgs, type Kernels, type MatmulArgs, type ScanArgs,
-  type ScanGrads, type ScanInputs, type Ss2dArgs, type UnaryOp,
+  binaryOpId, convSizes, scanBcStride, unaryOpId,
+  type ChannelNormArgs, type GateArgs, type Kernels, type MatmulArgs, type ScanArgs,
+  type ScanGrads, type ScanInputs, type Ss2dArgs,
 } from '../kernels.js';
 import { loadNativeAddon, loadedNativeAddon, type NativeAddon } from './addon.js';
 import { binary as jsBinary, gather as jsGather } from '../js/strided.js';
@@ -47,20 +47,8 @@ export function defaultThreadCount(): number {
 /** The C++ kernels behind the `Kernels` interface, with a fixed thread count. */
 export function createNativeKernels(addon: NativeAddon, threads: number = defaultThreadCount()): Kernels {
   const t = Math.max(1, Math.min(addon.maxThreads, Math.floor(threads)));
-  const conv = (a: Conv2dArgs) =>
-    [a.n, a.c, a.h, a.w, a.o, a.kh, a.kw, a.padH, a.padW, a.groups, a.oh, a.ow] as const;
   const scanIn = (i: ScanInputs) => [i.u, i.delta, i.A, i.B, i.C, i.D, i.deltaBias] as const;
   const scanShape = (a: ScanArgs) => [a.b, a.groups, a.d, a.n, a.L, a.chunk, scanBcStride(a)] as const;
-  const opId = (op: UnaryOp) => {
-    const id = UNARY_OPS.indexOf(op);
-    if (id < 0) throw new Error(`unknown activation '${op}'`);
-    return id;
-  };
-  const binaryId = (op: BinaryOp) => {
-    const id = BINARY_OPS.indexOf(op);
-    if (id < 0) throw new Error(`unknown binary op '${op}'`);
-    return id;
-  };
   const gate = (g: GateArgs) => [g.rows, g.len, g.strideA, g.strideB] as const;
   const plane = (s: Ss2dArgs) => [s.b, s.c, s.h, s.w] as const;
   return {
@@ -68,9 +56,9 @@ export function createNativeKernels(addon: NativeAddon, threads: number = defaul
     threads: t,
     matmul: (a: Float32Array, b: Float32Array, m: MatmulArgs) =>
       addon.matmul(t, a, b, m.batch, m.m, m.k, m.n, m.transA, m.transB, m.strideA, m.strideB, m.into ?? null, m.accumulate ?? false, m.strideC ?? m.m * m.n),
-    conv2d: (x, w, bias, a) => addon.conv2d(t, x, w, bias, ...conv(a)),
-    conv2dBackwardInput: (gy, w, a) => addon.conv2dBackwardInput(t, gy, w, ...conv(a)),
-    conv2dBackwardWeight: (gy, x, a) => addon.conv2dBackwardWeight(t, gy, x, ...conv(a)),
+    conv2d: (x, w, bias, a) => addon.conv2d(t, x, w, bias, ...convSizes(a)),
+    conv2dBackwardInput: (gy, w, a) => addon.conv2dBackwardInput(t, gy, w, ...convSizes(a)),
+    conv2dBackwardWeight: (gy, x, a) => addon.conv2dBackwardWeight(t, gy, x, ...convSizes(a)),
     channelNorm: (x, weight, bias, a: ChannelNormArgs) =>
       addon.channelNorm(t, x, weight, bias, a.n, a.c, a.hw, a.eps, a.subtractMean),
     channelNormBackward: (gy, x, weight, mean, rstd, a: ChannelNormArgs) =>
@@ -78,18 +66,18 @@ export function createNativeKernels(addon: NativeAddon, threads: number = defaul
     scan: (inputs: ScanInputs, a: ScanArgs) => addon.scan(t, ...scanIn(inputs), ...scanShape(a)),
     scanBackward: (inputs: ScanInputs, states: Float32Array, gy: Float32Array, a: ScanArgs): ScanGrads =>
       addon.scanBackward(t, ...scanIn(inputs), ...scanShape(a), states, gy),
-    unary: (op, x) => addon.unary(t, opId(op), x),
-    unaryBackward: (op, x, y, gy) => addon.unaryBackward(t, opId(op), x, y, gy),
-    gate: (op, a, b, g) => addon.gate(t, opId(op), a, b, ...gate(g)),
+    unary: (op, x) => addon.unary(t, unaryOpId(op), x),
+    unaryBackward: (op, x, y, gy) => addon.unaryBackward(t, unaryOpId(op), x, y, gy),
+    gate: (op, a, b, g) => addon.gate(t, unaryOpId(op), a, b, ...gate(g)),
     gateBackward: (op, a, b, gy, g) => {
-      const r = addon.gateBackward(t, opId(op), a, b, ...gate(g), gy, false);
+      const r = addon.gateBackward(t, unaryOpId(op), a, b, ...gate(g), gy, false);
       return { da: r.da, db: r.db };
     },
-    gateBackwardPacked: (op, a, b, gy, g) => addon.gateBackward(t, opId(op), a, b, ...gate(g), gy, true).dx,
+    gateBackwardPacked: (op, a, b, gy, g) => addon.gateBackward(t, unaryOpId(op), a, b, ...gate(g), gy, true).dx,
     ss2dGather: (x, s) => addon.ss2dGather(t, x, ...plane(s)),
     ss2dMerge: (ys, s) => addon.ss2dMerge(t, ys, ...plane(s)),
     binary: addon.binary
-      ? (op, a, sa, b, sb, shape) => addon.binary!(t, binaryId(op), a, Float64Array.from(sa), b, Float64Array.from(sb), Float64Array.from(shape))
+      ? (op, a, sa, b, sb, shape) => addon.binary!(t, binaryOpId(op), a, Float64Array.from(sa), b, Float64Array.from(sb), Float64Array.from(shape))
       : jsBinary,
     gather: addon.gather
       ? (src, shape, strides, offset) => addon.gather!(t, src, Float64Array.from(shape), Float64Array.from(strides), offset)

@@ -1,3 +1,5 @@
+import type { convSizes } from '../kernels.js';
+
 /**
  * The C surface of native/diffmamba_kernels.wasm (native/wasm_exports.cc): byte addresses into
  * its linear memory and 32-bit sizes; booleans as 0 / 1.
@@ -34,8 +36,8 @@ export interface WasmKernelExports {
   dm_roofline(kind: number, iters: number): number;
 }
 
-/** n, c, h, w, o, kh, kw, padH, padW, groups, oh, ow. */
-export type ConvShape = [number, number, number, number, number, number, number, number, number, number, number, number];
+/** n, c, h, w, o, kh, kw, padH, padW, groups, oh, ow (convSizes in ../kernels.ts). */
+export type ConvShape = ReturnType<typeof convSizes>;
 /** b, groups, d, n, L, chunk, bcStride. */
 export type ScanShape = [number, number, number, number, number, number, number];
 

@@ -1,8 +1,8 @@
 import {
-  BINARY_OPS, UNARY_OPS, matmulOutputLength, scanBcStride,
-  type BinaryOp, type Conv2dArgs, type GateArgs, type Kernels, type ScanArgs, type ScanGrads, type ScanInputs, type UnaryOp,
+  binaryOpId, convSizes, matmulOutputLength, scanBcStride, unaryOpId,
+  type BinaryOp, type Conv2dArgs, type GateArgs, type Kernels, type ScanArgs, type ScanGrads, type ScanInputs,
 } from '../kernels.js';
-import { kernelExports, type ConvShape, type ScanShape, type WasmKernelExports } from './exports.js';
+import { kernelExports, type ScanShape, type WasmKernelExports } from './exports.js';
 import { WasmHeap } from './heap.js';
 
 /** The kernels of the WebAssembly module, with what the tests and the bench reach for. */
@@ -33,7 +33,6 @@ export function createWasmKernels(instance: WebAssembly.Instance): WasmKernels {
     if (a.length < need) throw new Error(`wasm kernels: ${what} has ${a.length} elements, the call needs ${need}`);
     return a.length === need ? a : a.subarray(0, need);
   };
-  const unaryId = (op: UnaryOp) => opIndex(UNARY_OPS, op, 'activation');
   const k: WasmKernels = {
     name: 'wasm',
     threads: 1,
@@ -64,17 +63,17 @@ export function createWasmKernels(instance: WebAssembly.Instance): WasmKernels {
 
     conv2d(x, w, bias, a) {
       const [y] = heap.run([fit(x, xLen(a), 'x'), fit(w, wLen(a), 'w'), bias && fit(bias, a.o, 'bias')], [yLen(a)], ([px, pw, pb], [py]) =>
-        ex.dm_conv2d(px, pw, pb, py, ...conv(a)));
+        ex.dm_conv2d(px, pw, pb, py, ...convSizes(a)));
       return y;
     },
     conv2dBackwardInput(gy, w, a) {
       const [gx] = heap.run([fit(gy, yLen(a), 'gy'), fit(w, wLen(a), 'w')], [xLen(a)], ([pg, pw], [px]) =>
-        ex.dm_conv2d_backward_input(pg, pw, px, ...conv(a)));
+        ex.dm_conv2d_backward_input(pg, pw, px, ...convSizes(a)));
       return gx;
     },
     conv2dBackwardWeight(gy, x, a) {
       const [gw] = heap.run([fit(gy, yLen(a), 'gy'), fit(x, xLen(a), 'x')], [wLen(a)], ([pg, px], [pw]) =>
-        ex.dm_conv2d_backward_weight(pg, px, pw, ...conv(a)));
+        ex.dm_conv2d_backward_weight(pg, px, pw, ...convSizes(a)));
       return gw;
     },
 
@@ -108,34 +107,34 @@ export function createWasmKernels(instance: WebAssembly.Instance): WasmKernels {
     },
 
     unary(op, x) {
-      const [y] = heap.run([x], [x.length], ([px], [py]) => ex.dm_unary(unaryId(op), px, py, x.length));
+      const [y] = heap.run([x], [x.length], ([px], [py]) => ex.dm_unary(unaryOpId(op), px, py, x.length));
       return y;
     },
     unaryBackward(op, x, y, gy) {
       const len = gy.length;
       const [gx] = heap.run([fit(x, len, 'x'), y && fit(y, len, 'y'), gy], [len], ([px, py, pg], [pgx]) =>
-        ex.dm_unary_backward(unaryId(op), px, py, pg, pgx, len));
+        ex.dm_unary_backward(unaryOpId(op), px, py, pg, pgx, len));
       return gx;
     },
 
     gate(op, a, b, g) {
       const [ga, gb] = gateIns(a, b, g, fit);
       const [y] = heap.run([ga, gb], [g.rows * g.len], ([pa, pb], [py]) =>
-        ex.dm_gate(unaryId(op), pa, pb, py, g.rows, g.len, g.strideA, g.strideB));
+        ex.dm_gate(unaryOpId(op), pa, pb, py, g.rows, g.len, g.strideA, g.strideB));
       return y;
     },
     gateBackward(op, a, b, gy, g) {
       const [ga, gb] = gateIns(a, b, g, fit);
       const n = g.rows * g.len;
       const [da, db] = heap.run([ga, gb, fit(gy, n, 'gy')], [n, n], ([pa, pb, pg], [pda, pdb]) =>
-        ex.dm_gate_backward(unaryId(op), pa, pb, pg, pda, pdb, g.rows, g.len, g.strideA, g.strideB, g.len, g.len));
+        ex.dm_gate_backward(unaryOpId(op), pa, pb, pg, pda, pdb, g.rows, g.len, g.strideA, g.strideB, g.len, g.len));
       return { da, db };
     },
     gateBackwardPacked(op, a, b, gy, g) {
       const [ga, gb] = gateIns(a, b, g, fit);
       const n = g.rows * g.len;
       const [dx] = heap.run([ga, gb, fit(gy, n, 'gy')], [2 * n], ([pa, pb, pg], [pdx]) =>
-        ex.dm_gate_backward(unaryId(op), pa, pb, pg, pdx, pdx + 4 * g.len, g.rows, g.len, g.strideA, g.strideB, 2 * g.len, 2 * g.len));
+        ex.dm_gate_backward(unaryOpId(op), pa, pb, pg, pdx, pdx + 4 * g.len, g.rows, g.len, g.strideA, g.strideB, 2 * g.len, 2 * g.len));
       return dx;
     },
 
@@ -156,7 +155,7 @@ export function createWasmKernels(instance: WebAssembly.Instance): WasmKernels {
       const spanA = view(shape, aStrides, 0), spanB = view(shape, bStrides, 0);
       const ins = [fit(a, spanA.hi + 1, 'a'), Int32Array.from(aStrides), fit(b, spanB.hi + 1, 'b'), Int32Array.from(bStrides), Int32Array.from(shape)];
       const [out] = heap.run(ins, [count], ([pa, psa, pb, psb, pshape], [po]) =>
-        ex.dm_binary(opIndex(BINARY_OPS, op, 'binary op'), pa, psa, pb, psb, po, pshape, shape.length));
+        ex.dm_binary(binaryOpId(op), pa, psa, pb, psb, po, pshape, shape.length));
       return out;
     },
     gather(src, shape, strides, offset) {
@@ -174,13 +173,6 @@ export function createWasmKernels(instance: WebAssembly.Instance): WasmKernels {
   return k;
 }
 
-function opIndex<T extends string>(table: readonly T[], op: T, what: string): number {
-  const id = table.indexOf(op);
-  if (id < 0) throw new Error(`unknown ${what} '${op}'`);
-  return id;
-}
-
-const conv = (a: Conv2dArgs): ConvShape => [a.n, a.c, a.h, a.w, a.o, a.kh, a.kw, a.padH, a.padW, a.groups, a.oh, a.ow];
 const xLen = (a: Conv2dArgs) => a.n * a.c * a.h * a.w;
 const yLen = (a: Conv2dArgs) => a.n * a.o * a.oh * a.ow;
 const wLen = (a: Conv2dArgs) => a.o * (a.c / a.groups) * a.kh * a.kw;
