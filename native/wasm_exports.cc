@@ -33,7 +33,6 @@ void widen(const int32_t* src, int64_t* dst, int rank) {
 DM_EXPORT(dm_alloc) void* dmAlloc(uint32_t bytes) { return aligned_alloc(64, (bytes + 63) / 64 * 64); }
 DM_EXPORT(dm_free) void dmFree(void* p) { free(p); }
 DM_EXPORT(dm_release_scratch) uint32_t dmReleaseScratch() { return static_cast<uint32_t>(dm_release_scratch()); }
-DM_EXPORT(dm_vector_lanes) int dmVectorLanes() { return dm_wasm::vectorLanes(); }
 
 DM_EXPORT(dm_matmul)
 void dmMatmul(const float* a, const float* b, float* c, int batch, int m, int k, int n, int transA, int transB,
@@ -134,7 +133,6 @@ void dmGather(const float* src, const int32_t* strides, float* out, const int32_
   dm_wasm::gather(kThreads, src, st, out, sh, rank);
 }
 
-DM_EXPORT(dm_roofline) double dmRoofline(int kind, int iters) { return dm_wasm::roofline(kThreads, kind, iters); }
 
 // The pool of the wasm build: no threads, so every share runs in turn on the caller.
 extern "C" void dm_parallel(int nth, dm_task_fn fn, void* ctx) {

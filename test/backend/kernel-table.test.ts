@@ -26,7 +26,7 @@ test('the native backend implements the kernel table, and the addon exports a fu
 
 test('the wasm backend implements the kernel table over a module that exports each kernel', { skip: typeof wasmOrReason === 'string' ? wasmOrReason : false }, () => {
   const k = wasmOrReason as Kernels;
-  const own = ['poisonOutputs', 'releaseMemory', 'roofline'];
+  const own = ['poisonOutputs', 'releaseMemory'];
   assert.deepEqual(functionKeys(k).filter((key) => !own.includes(key)), table, 'wasm backend');
   const exported = WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(wasmModulePath()))).map((e) => e.name);
   const cName = (name: string) => `dm_${name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`;

@@ -9,7 +9,6 @@ export interface WasmKernelExports {
   dm_alloc(bytes: number): number;
   dm_free(ptr: number): void;
   dm_release_scratch(): number;
-  dm_vector_lanes(): number;
   dm_matmul(a: number, b: number, c: number, batch: number, m: number, k: number, n: number,
     transA: number, transB: number, strideA: number, strideB: number, strideC: number, accumulate: number): void;
   dm_conv2d(x: number, w: number, bias: number, y: number, ...shape: ConvShape): void;
@@ -33,7 +32,6 @@ export interface WasmKernelExports {
   dm_ss2d_merge(ys: number, out: number, b: number, c: number, h: number, w: number): void;
   dm_binary(op: number, a: number, aStrides: number, b: number, bStrides: number, out: number, shape: number, rank: number): void;
   dm_gather(src: number, strides: number, out: number, shape: number, rank: number): void;
-  dm_roofline(kind: number, iters: number): number;
 }
 
 /** n, c, h, w, o, kh, kw, padH, padW, groups, oh, ow (convSizes in ../kernels.ts). */
@@ -44,7 +42,7 @@ export type ScanShape = [number, number, number, number, number, number, number]
 const REQUIRED = [
   'memory', 'dm_alloc', 'dm_free', 'dm_matmul', 'dm_conv2d', 'dm_conv2d_backward_input', 'dm_conv2d_backward_weight',
   'dm_channel_norm', 'dm_channel_norm_backward', 'dm_scan', 'dm_scan_backward', 'dm_unary', 'dm_unary_backward',
-  'dm_gate', 'dm_gate_backward', 'dm_ss2d_gather', 'dm_ss2d_merge', 'dm_binary', 'dm_gather', 'dm_roofline',
+  'dm_gate', 'dm_gate_backward', 'dm_ss2d_gather', 'dm_ss2d_merge', 'dm_binary', 'dm_gather',
 ] as const;
 
 /** The instance's exports as the kernel surface, or an error naming what the module lacks. */

@@ -2,20 +2,16 @@ import {
   binaryOpId, convSizes, matmulOutputLength, scanBcStride, unaryOpId,
   type BinaryOp, type Conv2dArgs, type GateArgs, type Kernels, type ScanArgs, type ScanGrads, type ScanInputs,
 } from '../kernels.js';
-import { kernelExports, type ScanShape, type WasmKernelExports } from './exports.js';
+import { kernelExports, type ScanShape } from './exports.js';
 import { WasmHeap } from './heap.js';
 
 /** The kernels of the WebAssembly module, with what the tests and the bench reach for. */
 export interface WasmKernels extends Kernels {
   readonly name: 'wasm';
-  /** SIMD lanes the module was compiled for (4: SIMD128). */
-  readonly lanes: number;
   /** Fill every output with NaN before each kernel runs (tests: catches unwritten elements). */
   poisonOutputs: boolean;
   /** Frees the kernels' scratch buffers in the module's heap; returns the bytes freed. */
   releaseMemory(): number;
-  /** Operations per second of a roofline micro-kernel run for about `ms`: kind 0 = FMA peak (FLOP/s), 1 = scan bound (updates/s). */
-  roofline(kind: 0 | 1, ms: number): number;
 }
 
 /**
@@ -36,7 +32,6 @@ export function createWasmKernels(instance: WebAssembly.Instance): WasmKernels {
   const k: WasmKernels = {
     name: 'wasm',
     threads: 1,
-    lanes: ex.dm_vector_lanes(),
     get poisonOutputs() {
       return heap.poisonOutputs;
     },
@@ -44,7 +39,6 @@ export function createWasmKernels(instance: WebAssembly.Instance): WasmKernels {
       heap.poisonOutputs = on;
     },
     releaseMemory: () => ex.dm_release_scratch(),
-    roofline: (kind, ms) => roofline(ex, kind, ms),
 
     matmul(a, b, m) {
       const needA = m.batch > 0 ? (m.batch - 1) * m.strideA + m.m * m.k : 0;
@@ -225,15 +219,4 @@ function view(shape: readonly number[], strides: readonly number[], offset: numb
     else hi += reach;
   });
   return { lo, hi };
-}
-
-function roofline(ex: WasmKernelExports, kind: 0 | 1, ms: number): number {
-  let iters = 1 << 14;
-  for (;;) {
-    const t0 = performance.now();
-    const ops = ex.dm_roofline(kind, iters);
-    const s = (performance.now() - t0) / 1e3;
-    if (s * 1e3 >= ms || iters > 2 ** 30) return ops / s;
-    iters = Math.min(2 ** 31 - 1, iters * (s > 1e-4 ? Math.ceil(1 + ms / (s * 1e3)) : 8));
-  }
 }
