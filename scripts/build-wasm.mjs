@@ -1,6 +1,6 @@
 // Builds native/diffmamba_kernels.wasm: the addon's C++ kernels (native/kernels_impl.inc)
 // compiled to WebAssembly with 128-bit SIMD, by clang and wasm-ld against wasi-libc — all from
-// Debian's packages: apt-get install clang-14 lld-14 wasi-libc. The module is committed (the
+// Debian's packages: apt-get install clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32. The module is committed (the
 // browser build and a clone without the toolchain use it); `--check` rebuilds into a temporary
 // file and fails when it differs from the committed one.
 // Usage: node scripts/build-wasm.mjs [--check] [--out <file>]
@@ -38,14 +38,14 @@ const FLAGS = [
 function build(out) {
   const cc = findClang();
   if (!cc) {
-    console.error('build-wasm: no clang found (apt-get install clang-14 lld-14 wasi-libc)');
+    console.error('build-wasm: no clang found (apt-get install clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32)');
     process.exit(1);
   }
   const sources = ['native/wasm_exports.cc', 'native/scratch.cc'].map((s) => join(root, s));
   const r = spawnSync(cc, [...FLAGS, ...sources, '-o', out], { cwd: root, encoding: 'utf8' });
   if (r.status !== 0) {
     process.stderr.write(r.stderr);
-    console.error(`build-wasm: ${cc} failed (is wasi-libc installed? apt-get install wasi-libc lld-14)`);
+    console.error(`build-wasm: ${cc} failed (are its libraries installed? apt-get install wasi-libc lld-14 libclang-rt-14-dev-wasm32)`);
     process.exit(1);
   }
 }
