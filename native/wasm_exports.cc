@@ -9,6 +9,11 @@
 #define DM_NS dm_wasm
 #include "kernels_impl.inc"
 
+extern "C" float dmExp2Table[10] = {
+    -126.f, 127.f, 12582912.f, 1.534581242594868e-4f, 1.3399930903688073e-3f, 9.618489071726799e-3f,
+    5.550328642129898e-2f, 2.4022646248340607e-1f, 6.931471824645996e-1f, 1.f,
+};
+
 #define DM_EXPORT(name) extern "C" __attribute__((export_name(#name)))
 
 namespace {
