@@ -3,6 +3,9 @@ import type { WasmKernelExports } from './exports.js';
 /** An array a kernel reads: copied into the heap before the call (null: a null pointer). */
 export type WasmInput = Float32Array | Int32Array | null;
 
+/** An output: its length in floats (returned as a new array), or the array it is copied into (returned as is). */
+export type WasmOutput = number | Float32Array;
+
 /**
  * The WebAssembly module's linear memory, as one kernel call uses it: every input and output
  * of the call in one 64-byte aligned block, inputs copied in, outputs copied out, the block
@@ -31,11 +34,13 @@ export class WasmHeap {
 
   /**
    * Runs one kernel call: `call` gets the byte addresses of the inputs (0 for null) and of the
-   * outputs (`outputs` gives their lengths in floats); returns the outputs as new arrays. The
-   * inputs listed in `writeBack` are arrays the kernel updates: copied back after the call.
+   * outputs (`outputs` gives their lengths in floats, or the arrays to fill, which the kernel
+   * must write whole); returns the outputs. The inputs listed in `writeBack` are arrays the
+   * kernel updates: copied back after the call.
    */
-  run(inputs: readonly WasmInput[], outputs: readonly number[], call: (ins: number[], outs: number[]) => void, writeBack: readonly number[] = []): Float32Array[] {
-    const sizes = [...inputs.map((a) => (a ? a.length : 0)), ...outputs];
+  run(inputs: readonly WasmInput[], outputs: readonly WasmOutput[], call: (ins: number[], outs: number[]) => void, writeBack: readonly number[] = []): Float32Array[] {
+    const lengths = outputs.map((o) => (typeof o === 'number' ? o : o.length));
+    const sizes = [...inputs.map((a) => (a ? a.length : 0)), ...lengths];
     const offsets: number[] = [];
     let total = 0;
     for (const n of sizes) {
@@ -55,14 +60,19 @@ export class WasmHeap {
         return at;
       });
       const outs = outputs.map((_, j) => base + offsets[inputs.length + j]);
-      if (this.poisonOutputs) outputs.forEach((n, j) => f32.fill(NaN, outs[j] >> 2, (outs[j] >> 2) + n));
+      if (this.poisonOutputs) lengths.forEach((n, j) => f32.fill(NaN, outs[j] >> 2, (outs[j] >> 2) + n));
       call(ins, outs);
       const after = this.views().f32;
       for (const i of writeBack) {
         const a = inputs[i];
         if (a instanceof Float32Array) a.set(after.subarray(ins[i] >> 2, (ins[i] >> 2) + a.length));
       }
-      return outputs.map((n, j) => after.slice(outs[j] >> 2, (outs[j] >> 2) + n));
+      return outputs.map((o, j) => {
+        const at = outs[j] >> 2;
+        if (typeof o === 'number') return after.slice(at, at + o);
+        o.set(after.subarray(at, at + o.length));
+        return o;
+      });
     } finally {
       this.ex.dm_free(base);
     }

@@ -46,11 +46,14 @@ export function createWasmKernels(instance: WebAssembly.Instance): WasmKernels {
       const lenC = matmulOutputLength(m);
       const strideC = m.strideC ?? m.m * m.n;
       if (m.accumulate && !m.into) throw new Error('wasm kernels: matmul accumulate needs an into array');
-      // into is copied in whole, so the gaps between batch matrices (and what accumulate adds to) survive
       const into = m.into ? fit(m.into, lenC, 'into') : null;
-      const [c] = heap.run([fit(a, needA, 'a'), fit(b, needB, 'b'), into], into ? [] : [lenC], ([pa, pb, pInto], outs) =>
+      // an into that the product overwrites whole is only an output; otherwise it is copied in, so
+      // the gaps between batch matrices (and what accumulate adds to) survive
+      const whole = into !== null && !m.accumulate && strideC === m.m * m.n;
+      const readInto = into !== null && !whole;
+      const [c] = heap.run([fit(a, needA, 'a'), fit(b, needB, 'b'), readInto ? into : null], readInto ? [] : [into ?? lenC], ([pa, pb, pInto], outs) =>
         ex.dm_matmul(pa, pb, pInto || outs[0], m.batch, m.m, m.k, m.n, +m.transA, +m.transB, m.strideA, m.strideB, strideC, +(m.accumulate ?? false)),
-        into ? [2] : [],
+        readInto ? [2] : [],
       );
       return m.into ?? c;
     },
