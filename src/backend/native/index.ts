@@ -19,7 +19,7 @@ export interface NativeMemoryRelease {
 
 /**
  * Returns the native kernels' cached memory to the system: their grow-only scratch buffers
- * and (glibc) the free heap the addon keeps for the next network call, up to 512 MB after a
+ * and (glibc) the free heap the addon keeps for the next network call, up to 1 GB after a
  * large tile. Safe at any time between calls (JavaScript runs one kernel at a time); the next
  * call is a little slower while that memory faults back in. Null when the addon was never
  * loaded in this process or predates this function (nothing to release).
