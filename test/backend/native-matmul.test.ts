@@ -76,3 +76,41 @@ test('matmul into an array: at a batch stride, leaving the gaps alone, and accum
     assertClose(over, written, 1e-5, `${name} overwrite`);
   }
 });
+
+test('compiled (native and wasm) matmul with k ≤ 4 (rows of B summed, no panels): long rows, batches, both A layouts, into with gaps, accumulate, infinities', { skip: compiledSkipReason }, () => {
+  let seed = 40;
+  for (const k of [1, 2, 3, 4])
+    for (const transA of [false, true]) {
+      check({ batch: 2, m: 9, k, n: 5000, transA, transB: false, strideA: 9 * k, strideB: k * 5000 }, seed++);
+      check({ batch: 3, m: 2, k, n: 3, transA, transB: false, strideA: 0, strideB: k * 3 }, seed++);
+    }
+  // an infinity in B's first row reaches only the columns it is in, for every k
+  for (const k of [1, 2, 3, 4]) {
+    const args: MatmulArgs = { batch: 1, m: 3, k, n: 9, transA: false, transB: false, strideA: 3 * k, strideB: k * 9 };
+    const a = rand(3 * k, seed++);
+    const b = rand(k * 9, seed++);
+    b[4] = Infinity;
+    const want = jsKernels.matmul(a, b, args);
+    forEachCompiled([1], (kern, backend) => {
+      const got = kern.matmul(a, b, args);
+      for (let i = 0; i < got.length; i++) {
+        if (i % 9 === 4) {
+          if (got[i] !== want[i]) throw new Error(`${backend} k ${k}: element ${i} is ${got[i]}, want ${want[i]}`);
+        } else if (!Number.isFinite(got[i])) throw new Error(`${backend} k ${k}: element ${i} is ${got[i]}`);
+      }
+    });
+  }
+  const args: MatmulArgs = { batch: 3, m: 4, k: 2, n: 3000, transA: true, transB: false, strideA: 8, strideB: 6000 };
+  const a = rand(24, seed++);
+  const b = rand(18000, seed++);
+  const plain = jsKernels.matmul(a, b, args);
+  const strideC = 4 * 3000 + 5;
+  const start = rand(2 * strideC + 12000, seed);
+  const want = start.slice();
+  for (let bi = 0; bi < 3; bi++) for (let i = 0; i < 12000; i++) want[bi * strideC + i] += plain[bi * 12000 + i];
+  forEachCompiled([1, 2], (kern, backend) => {
+    const into = start.slice();
+    kern.matmul(a, b, { ...args, into, accumulate: true, strideC });
+    assertClose(into, want, 1e-5, `${backend} k 2 accumulate into gaps`);
+  });
+});
