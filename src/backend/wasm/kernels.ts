@@ -90,16 +90,18 @@ export function createWasmKernels(instance: WebAssembly.Instance): WasmKernels {
 
     scan(inputs, a) {
       const s = scanSizes(a);
-      const [y, states] = heap.run(scanIns(inputs, s, fit), [s.rows, s.stateLen], (p, [py, ps]) =>
-        ex.dm_scan(p[0], p[1], p[2], p[3], p[4], p[5], p[6], py, ps, ...s.shape));
+      const { ins, cOffset } = scanIns(inputs, s, fit);
+      const [y, states] = heap.run(ins, [s.rows, s.stateLen], (p, [py, ps]) =>
+        ex.dm_scan(p[0], p[1], p[2], p[3], cAddress(p, cOffset), p[5], p[6], py, ps, ...s.shape));
       return { y, states };
     },
     scanBackward(inputs, states, gy, a): ScanGrads {
       const s = scanSizes(a);
-      const ins = [...scanIns(inputs, s, fit), fit(states, s.stateLen, 'states'), fit(gy, s.rows, 'gy')];
+      const { ins: scanned, cOffset } = scanIns(inputs, s, fit);
+      const ins = [...scanned, fit(states, s.stateLen, 'states'), fit(gy, s.rows, 'gy')];
       const outs = [s.rows, s.rows, s.ch * a.n, s.bcLen, s.bcLen, s.ch, s.ch];
       const [du, ddelta, dA, dB, dC, dD, dDeltaBias] = heap.run(ins, outs, (p, g) =>
-        ex.dm_scan_backward(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], g[0], g[1], g[2], g[3], g[4], g[5], g[6], ...s.shape));
+        ex.dm_scan_backward(p[0], p[1], p[2], p[3], cAddress(p, cOffset), p[5], p[6], p[7], p[8], g[0], g[1], g[2], g[3], g[4], g[5], g[6], ...s.shape));
       return { du, ddelta, dA, dB, dC, dD, dDeltaBias };
     },
 
@@ -200,11 +202,26 @@ function scanSizes(a: ScanArgs): ScanSizes {
   };
 }
 
-function scanIns(i: ScanInputs, s: ScanSizes, fit: Fit): Float32Array[] {
+/**
+ * The scan's inputs as the heap copies them, and where C starts: B and C read in place out of
+ * one projection (ss2dScan) are copied once, as the span from B's first element to C's last,
+ * with C at `cOffset` floats into it (`cOffset` -1: C is an input of its own).
+ */
+function scanIns(i: ScanInputs, s: ScanSizes, fit: Fit): { ins: (Float32Array | null)[]; cOffset: number } {
   const n = s.shape[3];
-  return [fit(i.u, s.rows, 'u'), fit(i.delta, s.rows, 'delta'), fit(i.A, s.ch * n, 'A'), fit(i.B, s.bcSpan, 'B'),
-    fit(i.C, s.bcSpan, 'C'), fit(i.D, s.ch, 'D'), fit(i.deltaBias, s.ch, 'deltaBias')];
+  const B = fit(i.B, s.bcSpan, 'B'), C = fit(i.C, s.bcSpan, 'C');
+  const gap = (C.byteOffset - B.byteOffset) / 4;
+  const shared = C.buffer === B.buffer && gap >= 0 && gap <= s.bcSpan && Number.isInteger(gap);
+  const span = shared ? new Float32Array(B.buffer, B.byteOffset, gap + s.bcSpan) : B;
+  return {
+    ins: [fit(i.u, s.rows, 'u'), fit(i.delta, s.rows, 'delta'), fit(i.A, s.ch * n, 'A'), span, shared ? null : C,
+      fit(i.D, s.ch, 'D'), fit(i.deltaBias, s.ch, 'deltaBias')],
+    cOffset: shared ? gap : -1,
+  };
 }
+
+/** The byte address of C given the heap addresses of the scan's inputs. */
+const cAddress = (p: number[], cOffset: number): number => (cOffset < 0 ? p[4] : p[3] + 4 * cOffset);
 
 function gateIns(a: Float32Array, b: Float32Array, g: GateArgs, fit: Fit): [Float32Array, Float32Array] {
   if (g.rows > 1 && (g.strideA < g.len || g.strideB < g.len)) throw new Error('wasm kernels: gate strides must be at least len');
