@@ -14,7 +14,8 @@ OUT=${OUT:-experiments/generalisation}
 BASE=${BASE:-HEAD}
 rm -rf "$OUT"; mkdir -p "$OUT/base"
 score() { # pred gt -> "psnr/ssim" on Y
-  $CLI eval --pred "$1" --gt "$2" --y --json | python3 -c "import json,sys; m=json.load(sys.stdin)['mean']; print(f\"{m['psnr']:.2f}/{m['ssim']:.4f}\")"
+  # identical images have an infinite PSNR (null in the JSON): the clean photos as their own input
+  $CLI eval --pred "$1" --gt "$2" --y --json | python3 -c "import json,sys; m=json.load(sys.stdin)['mean']; print('identical' if m['psnr'] is None else f\"{m['psnr']:.2f}/{m['ssim']:.4f}\")"
 }
 {
   echo "| task | set | degraded input | $BASE weights | candidate |"
@@ -30,3 +31,15 @@ score() { # pred gt -> "psnr/ssim" on Y
     done
   done
 } | tee "$OUT/table.md"
+# per photo of the degraded sets: the candidate's Y-PSNR gain over its input (a model should never lose)
+for task in ${TASKS:-denoise derain deblur}; do
+  d="datasets/blind/$task/val_full"
+  $CLI eval --pred "$d/input" --gt "$d/target" --y --json > "$OUT/$task/input.json"
+  $CLI eval --pred "$OUT/$task/candidate/$task/val_full" --gt "$d/target" --y --json > "$OUT/$task/candidate.json"
+  python3 - "$task" "$OUT/$task/input.json" "$OUT/$task/candidate.json" <<'PY' | tee -a "$OUT/table.md"
+import json, sys
+task, a, b = sys.argv[1], *(json.load(open(f))['images'] for f in sys.argv[2:])
+gains = [(x['name'].rsplit('.', 1)[0], y['psnr'] - x['psnr']) for x, y in zip(a, b)]
+print(f"{task}, candidate - input per photo (Y dB): " + ', '.join(f"{n} {g:+.2f}" for n, g in gains) + f"; lowest {min(g for _, g in gains):+.2f}")
+PY
+done
