@@ -8,7 +8,7 @@ export { jsKernels } from './js/index.js';
 export { profileKernels, type ProfileRow } from './profile.js';
 
 /** The backends the engine knows; `js` is always there, the others once registered. */
-export const BACKEND_NAMES = ['js', 'native', 'wasm'] as const;
+export const BACKEND_NAMES = ['js', 'native', 'wasm', 'webgpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 /** Builds a backend's kernels, or returns why it cannot (called once; the answer is kept). */

@@ -158,7 +158,7 @@ export interface Ss2dArgs {
 }
 
 export interface Kernels {
-  readonly name: 'js' | 'native' | 'wasm';
+  readonly name: 'js' | 'native' | 'wasm' | 'webgpu';
   /** Threads the backend uses (1 for js). */
   readonly threads: number;
 

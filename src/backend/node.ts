@@ -7,6 +7,8 @@ import { registerBackend } from './index.js';
 import { loadNativeKernels, releaseNativeMemory } from './native/index.js';
 import { loadWasmKernelsFromFile } from './wasm/node.js';
 import type { WasmKernels } from './wasm/kernels.js';
+import { loadWebgpuKernels } from './webgpu/node.js';
 
 registerBackend('native', () => loadNativeKernels(), () => void releaseNativeMemory());
 registerBackend('wasm', () => loadWasmKernelsFromFile(), (k) => (k as WasmKernels).releaseMemory());
+registerBackend('webgpu', () => loadWebgpuKernels());

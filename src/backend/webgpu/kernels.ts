@@ -1,0 +1,234 @@
+/**
+ * The kernel set on WebGPU: each kernel becomes one job (job.ts) of WGSL passes (shaders/) that a
+ * device runs. `run` executes a job and returns its outputs; it is synchronous here because the
+ * kernel boundary is (Node runs the device in a worker and waits for it: node.ts), so every
+ * call uploads its inputs and reads its outputs back. Keeping tensors on the device across calls
+ * is the next step (docs/webgpu.md).
+ */
+import {
+  binaryOpId, matmulOutputLength, MAX_STRIDED_RANK, scanBcStride, unaryOpId,
+  type ChannelNormArgs, type Conv2dArgs, type Kernels, type ScanArgs, type ScanInputs,
+} from '../kernels.js';
+import { f32Bits, groupsFor, outputBuffer, scratchBuffer, type GpuJob } from './job.js';
+import { MATMUL_TILE } from './shaders/matmul.js';
+import { SCAN_MAX_STATES } from './shaders/scan.js';
+
+export type RunJob = (job: GpuJob) => Float32Array[];
+
+export interface WebgpuKernels extends Kernels {
+  readonly name: 'webgpu';
+  /** The adapter the device belongs to, as the bench names it. */
+  readonly adapter: string;
+}
+
+const EMPTY = new Float32Array(1);
+
+/** One pass over `count` threads, its outputs read back: the shape of most kernels. */
+function flatJob(shader: string, inputs: Float32Array[], outputs: number[], count: number, params: number[]): GpuJob {
+  const bindings = [...inputs.keys(), ...outputs.map((_, i) => inputs.length + i)];
+  return { inputs, outputs, scratch: [], passes: [{ shader, bindings, params: [count, ...params], workgroups: groupsFor(count) }] };
+}
+
+function convParams(a: Conv2dArgs): number[] {
+  return [a.n, a.c, a.h, a.w, a.o, a.kh, a.kw, a.padH, a.padW, a.groups, a.oh, a.ow];
+}
+
+function normParams(a: ChannelNormArgs, hasBias: boolean): number[] {
+  return [a.n, a.c, a.hw, f32Bits(a.eps), +a.subtractMean, +hasBias];
+}
+
+/** Strided-kernel parameters: rank, sizes and each view's strides padded to MAX_STRIDED_RANK. */
+function stridedParams(shape: readonly number[], ...strides: (readonly number[])[]): number[] {
+  if (shape.length > MAX_STRIDED_RANK) throw new Error(`webgpu kernels: rank ${shape.length} exceeds ${MAX_STRIDED_RANK}`);
+  const pad = (v: readonly number[]) => [...v.map((x) => x | 0), ...new Array<number>(MAX_STRIDED_RANK - v.length).fill(0)];
+  return [shape.length, ...pad(shape), ...strides.flatMap(pad)];
+}
+
+/** The elements a view needs: the extent its (non-negative) strides reach, plus one. */
+function extent(shape: readonly number[], strides: readonly number[]): number {
+  let e = 0;
+  for (let i = 0; i < shape.length; i++) {
+    if (shape[i] === 0) return 0;
+    e += (shape[i] - 1) * strides[i];
+  }
+  return e + 1;
+}
+
+/** B and C as one array, with where C starts: in place when C lies after B in one buffer (the x-projection). */
+function packBC(inp: ScanInputs, need: number): { bc: Float32Array; cOffset: number } {
+  const { B, C } = inp;
+  const gap = (C.byteOffset - B.byteOffset) / 4;
+  if (B.buffer === C.buffer && gap >= 0 && Number.isInteger(gap) && B.byteOffset + (gap + need) * 4 <= B.buffer.byteLength) {
+    return { bc: new Float32Array(B.buffer, B.byteOffset, gap + need), cOffset: gap };
+  }
+  const bc = new Float32Array(2 * need);
+  bc.set(B.subarray(0, need));
+  bc.set(C.subarray(0, need), need);
+  return { bc, cOffset: need };
+}
+
+function scanConsts(inp: ScanInputs, ch: number, n: number): Float32Array {
+  const consts = new Float32Array(ch * n + 2 * ch);
+  consts.set(inp.A.subarray(0, ch * n));
+  consts.set(inp.D.subarray(0, ch), ch * n);
+  consts.set(inp.deltaBias.subarray(0, ch), ch * n + ch);
+  return consts;
+}
+
+function scanParams(a: ScanArgs, cOffset: number): number[] {
+  if (a.n > SCAN_MAX_STATES) throw new Error(`webgpu kernels: the scan holds at most ${SCAN_MAX_STATES} states per channel, got ${a.n}`);
+  return [a.b, a.groups, a.d, a.n, a.L, a.chunk, scanBcStride(a), cOffset];
+}
+
+export function createWebgpuKernels(run: RunJob, adapter: string): WebgpuKernels {
+  const one = (job: GpuJob): Float32Array => run(job)[0];
+  return {
+    name: 'webgpu',
+    threads: 1,
+    adapter,
+
+    matmul(a, b, m) {
+      const len = matmulOutputLength(m);
+      const strideC = m.strideC ?? m.m * m.n;
+      if (m.accumulate && !m.into) throw new Error('webgpu kernels: matmul accumulate needs an into array');
+      if (m.into && m.into.length < len) throw new Error(`webgpu kernels: matmul into has ${m.into.length} elements, the call needs ${len}`);
+      if (m.batch > 65535) throw new Error(`webgpu kernels: matmul batch ${m.batch} exceeds 65535`);
+      if (len === 0) return m.into ?? new Float32Array(0);
+      const keep = m.into !== undefined && (m.accumulate || strideC !== m.m * m.n);
+      const job: GpuJob = {
+        inputs: [a, b],
+        outputs: [len],
+        scratch: [],
+        outputInit: keep ? [m.into!.subarray(0, len)] : undefined,
+        passes: [{
+          shader: 'matmul',
+          bindings: [0, 1, 2],
+          params: [m.m, m.k, m.n, +m.transA, +m.transB, m.strideA, m.strideB, strideC, +(m.accumulate ?? false)],
+          workgroups: [Math.ceil(m.n / MATMUL_TILE), Math.ceil(m.m / MATMUL_TILE), m.batch],
+        }],
+      };
+      const c = one(job);
+      if (!m.into) return c;
+      m.into.set(c);
+      return m.into;
+    },
+
+    conv2d(x, w, bias, a) {
+      const total = a.n * a.o * a.oh * a.ow;
+      return one(flatJob('conv2d', [x, w, bias ?? EMPTY], [total], total, [...convParams(a), +(bias !== null)]));
+    },
+    conv2dBackwardInput(gy, w, a) {
+      const total = a.n * a.c * a.h * a.w;
+      return one(flatJob('conv2dBackwardInput', [gy, w], [total], total, convParams(a)));
+    },
+    conv2dBackwardWeight(gy, x, a) {
+      const total = a.o * (a.c / a.groups) * a.kh * a.kw;
+      return one(flatJob('conv2dBackwardWeight', [gy, x], [total], total, convParams(a)));
+    },
+
+    channelNorm(x, weight, bias, a) {
+      const px = a.n * a.hw;
+      const [y, mean, rstd] = run(flatJob('channelNorm', [x, weight, bias ?? EMPTY], [x.length, px, px], px, normParams(a, bias !== null)));
+      return { y, mean, rstd };
+    },
+    channelNormBackward(gy, x, weight, mean, rstd, a) {
+      const px = a.n * a.hw;
+      const params = normParams(a, false);
+      const job: GpuJob = {
+        inputs: [gy, x, weight, mean, rstd],
+        outputs: [x.length, 2 * a.c],
+        scratch: [],
+        passes: [
+          { shader: 'channelNormBackward', bindings: [0, 1, 2, 3, 4, 5], params: [px, ...params], workgroups: groupsFor(px) },
+          { shader: 'channelNormWeight', bindings: [0, 1, 3, 4, 6], params: [a.c, ...params], workgroups: groupsFor(a.c) },
+        ],
+      };
+      const [dx, dwb] = run(job);
+      return { dx, dweight: dwb.slice(0, a.c), dbias: dwb.slice(a.c) };
+    },
+
+    scan(inp, a) {
+      const ch = a.groups * a.d;
+      const need = (a.b * a.groups - 1) * scanBcStride(a) + a.n * a.L;
+      const { bc, cOffset } = packBC(inp, need);
+      const threads = a.b * ch;
+      const nChunks = Math.ceil(a.L / a.chunk);
+      const [y, states] = run(flatJob('scan', [inp.u, inp.delta, scanConsts(inp, ch, a.n), bc], [threads * a.L, threads * nChunks * a.n], threads, scanParams(a, cOffset)));
+      return { y, states };
+    },
+    scanBackward(inp, states, gy, a) {
+      const ch = a.groups * a.d;
+      const need = (a.b * a.groups - 1) * scanBcStride(a) + a.n * a.L;
+      const { bc, cOffset } = packBC(inp, need);
+      const seqLen = a.b * ch * a.L;
+      const seq = new Float32Array(3 * seqLen);
+      seq.set(inp.u.subarray(0, seqLen));
+      seq.set(inp.delta.subarray(0, seqLen), seqLen);
+      seq.set(gy.subarray(0, seqLen), 2 * seqLen);
+      const bcLen = a.b * a.groups * a.n * a.L;
+      const params = scanParams(a, cOffset);
+      const job: GpuJob = { inputs: [seq, scanConsts(inp, ch, a.n), bc, states], outputs: [2 * seqLen, ch * a.n + 2 * ch, 2 * bcLen], scratch: [], passes: [] };
+      job.scratch = [a.b * ch * (a.n + 2), a.b * ch * (a.chunk + 1) * a.n, a.b * a.groups * a.n * (a.chunk + 1)];
+      const [dseq, red, dbc] = [outputBuffer(job, 0), outputBuffer(job, 1), outputBuffer(job, 2)];
+      const [part, hs1, hs2] = [scratchBuffer(job, 0), scratchBuffer(job, 1), scratchBuffer(job, 2)];
+      const perChannel = a.b * ch;
+      const perState = a.b * a.groups * a.n;
+      job.passes = [
+        { shader: 'scanBackwardChannel', bindings: [0, 1, 2, 3, dseq, part, hs1], params: [perChannel, ...params], workgroups: groupsFor(perChannel) },
+        { shader: 'scanBackwardState', bindings: [0, 1, 2, 3, dbc, hs2], params: [perState, ...params], workgroups: groupsFor(perState) },
+        { shader: 'scanBackwardReduce', bindings: [part, red], params: [ch, ...params], workgroups: groupsFor(ch) },
+      ];
+      const [ds, r, d] = run(job);
+      const cn = ch * a.n;
+      return {
+        du: ds.slice(0, seqLen), ddelta: ds.slice(seqLen),
+        dA: r.slice(0, cn), dD: r.slice(cn, cn + ch), dDeltaBias: r.slice(cn + ch),
+        dB: d.slice(0, bcLen), dC: d.slice(bcLen),
+      };
+    },
+
+    unary(op, x) {
+      return one(flatJob('unary', [x], [x.length], x.length, [unaryOpId(op)]));
+    },
+    unaryBackward(op, x, y, gy) {
+      return one(flatJob('unaryBackward', [x, y ?? EMPTY, gy], [gy.length], gy.length, [unaryOpId(op), +(y !== null)]));
+    },
+    gate(op, a, b, g) {
+      const total = g.rows * g.len;
+      return one(flatJob('gate', [a, b], [total], total, [unaryOpId(op), g.len, g.strideA, g.strideB]));
+    },
+    gateBackward(op, a, b, gy, g) {
+      const total = g.rows * g.len;
+      const d = one(flatJob('gateBackward', [a, b, gy], [2 * total], total, [unaryOpId(op), g.len, g.strideA, g.strideB, 0, total, g.len]));
+      return { da: d.slice(0, total), db: d.slice(total) };
+    },
+    gateBackwardPacked(op, a, b, gy, g) {
+      const total = g.rows * g.len;
+      return one(flatJob('gateBackward', [a, b, gy], [2 * total], total, [unaryOpId(op), g.len, g.strideA, g.strideB, 0, g.len, 2 * g.len]));
+    },
+
+    ss2dGather(x, a) {
+      const total = 4 * a.b * a.c * a.h * a.w;
+      return one(flatJob('ss2dGather', [x], [total], total, [a.c, a.h, a.w]));
+    },
+    ss2dMerge(ys, a) {
+      const total = a.b * a.c * a.h * a.w;
+      return one(flatJob('ss2dMerge', [ys], [total], total, [a.c, a.h, a.w]));
+    },
+
+    binary(op, a, aStrides, b, bStrides, shape) {
+      const total = shape.reduce((p, s) => p * s, 1);
+      if (total === 0) return new Float32Array(0);
+      const av = a.subarray(0, extent(shape, aStrides));
+      const bv = b.subarray(0, extent(shape, bStrides));
+      return one(flatJob('binary', [av, bv], [total], total, [...stridedParams(shape, aStrides, bStrides), binaryOpId(op)]));
+    },
+    gather(src, shape, strides, offset) {
+      const total = shape.reduce((p, s) => p * s, 1);
+      if (total === 0) return new Float32Array(0);
+      return one(flatJob('gather', [src], [total], total, [...stridedParams(shape, strides), offset | 0]));
+    },
+
+    empty: (length) => new Float32Array(length),
+  };
+}

@@ -1,0 +1,179 @@
+/**
+ * The selective scan, as backend/js/scan.ts. Forward: one thread per (batch, channel) with its
+ * n states in registers. Backward, three passes:
+ *   1. per (batch, channel): du, ddelta, and partial sums of dA, dD, dDeltaBias, recomputing each
+ *      chunk's states from the saved ones into scratch, then running the chunk in reverse;
+ *   2. per (batch, group, state): dB and dC, summed over the group's channels (each state's
+ *      recurrence is its own, so the thread that owns an entry of dB and dC computes all of it);
+ *   3. the partial sums reduced over the batch.
+ * Shared parameters: total, b, groups, d, n, L, chunk, bcStride, cOffset (where C starts in its
+ * array: B and C are bound as one array `bc`).
+ * `consts` is [A (K·d, n) | D (K·d) | deltaBias (K·d)].
+ */
+import { ACTIVATIONS_WGSL, flatShader } from './common.js';
+
+/** Most states per channel the shaders hold in registers. */
+export const SCAN_MAX_STATES = 64;
+
+const SIZES = /* wgsl */ `
+  let b = p[1]; let G = p[2]; let d = p[3]; let n = p[4]; let L = p[5]; let chunk = p[6];
+  let bcStride = p[7]; let cOff = p[8];
+  let ch = G * d;
+  let nChunks = (L + chunk - 1u) / chunk;`;
+
+/** Inputs u, delta, consts, bc; outputs y, states. */
+export const scanShader = flatShader({
+  read: ['u', 'delta', 'consts', 'bc'],
+  write: ['y', 'states'],
+  helpers: ACTIVATIONS_WGSL,
+  body: /* wgsl */ `
+  if (i >= p[0]) { return; }${SIZES}
+  let bi = i / ch; let c = i % ch; let k = c / d;
+  let row = i * L;
+  let bcb = (bi * G + k) * bcStride;
+  let aRow = c * n;
+  let Dc = consts[ch * n + c]; let bias = consts[ch * n + ch + c];
+  var h: array<f32, ${SCAN_MAX_STATES}>;
+  for (var s = 0u; s < n; s++) { h[s] = 0.0; }
+  for (var l = 0u; l < L; l++) {
+    let dt = softplus_(delta[row + l] + bias);
+    let ul = u[row + l];
+    var yl = Dc * ul;
+    for (var s = 0u; s < n; s++) {
+      let hs = exp(dt * consts[aRow + s]) * h[s] + dt * bc[bcb + s * L + l] * ul;
+      h[s] = hs;
+      yl += bc[cOff + bcb + s * L + l] * hs;
+    }
+    y[row + l] = yl;
+    if (l % chunk == chunk - 1u || l == L - 1u) {
+      let so = (i * nChunks + l / chunk) * n;
+      for (var s = 0u; s < n; s++) { states[so + s] = h[s]; }
+    }
+  }`,
+});
+
+/**
+ * Pass 1. Inputs seq = [u | delta | gy] (each b·K·d·L), consts, bc, states; outputs
+ * dseq = [du | ddelta], part ((b·K·d, n + 2): dA's n sums, dD, dDeltaBias), hs (scratch,
+ * (b·K·d, chunk + 1, n)).
+ */
+export const scanBackwardChannelShader = flatShader({
+  read: ['seq', 'consts', 'bc', 'states'],
+  write: ['dseq', 'part', 'hs'],
+  helpers: ACTIVATIONS_WGSL,
+  body: /* wgsl */ `
+  if (i >= p[0]) { return; }${SIZES}
+  let total = b * ch * L;
+  let bi = i / ch; let c = i % ch; let k = c / d;
+  let row = i * L;
+  let bcb = (bi * G + k) * bcStride;
+  let aRow = c * n;
+  let Dc = consts[ch * n + c]; let bias = consts[ch * n + ch + c];
+  let hb = i * (chunk + 1u) * n;
+  var carry: array<f32, ${SCAN_MAX_STATES}>;
+  var dA: array<f32, ${SCAN_MAX_STATES}>;
+  for (var s = 0u; s < n; s++) { carry[s] = 0.0; dA[s] = 0.0; }
+  var dD = 0.0; var dBias = 0.0;
+  for (var ci = i32(nChunks) - 1; ci >= 0; ci--) {
+    let l0 = u32(ci) * chunk;
+    let l1 = min(L, l0 + chunk);
+    for (var s = 0u; s < n; s++) {
+      if (ci == 0) { hs[hb + s] = 0.0; } else { hs[hb + s] = states[(i * nChunks + u32(ci) - 1u) * n + s]; }
+    }
+    for (var l = l0; l < l1; l++) {
+      let dt = softplus_(seq[total + row + l] + bias);
+      let ul = seq[row + l];
+      let prev = hb + (l - l0) * n;
+      for (var s = 0u; s < n; s++) {
+        hs[prev + n + s] = exp(dt * consts[aRow + s]) * hs[prev + s] + dt * bc[bcb + s * L + l] * ul;
+      }
+    }
+    for (var l = l1; l > l0; l--) {
+      let li = l - 1u;
+      let g = seq[2u * total + row + li];
+      let ul = seq[row + li];
+      let x = seq[total + row + li] + bias;
+      let dt = softplus_(x);
+      let prev = hb + (li - l0) * n;
+      dD += g * ul;
+      var dul = g * Dc;
+      var ddt = 0.0;
+      for (var s = 0u; s < n; s++) {
+        let a = consts[aRow + s];
+        let bv = bc[bcb + s * L + li];
+        let dh = carry[s] + g * bc[cOff + bcb + s * L + li];
+        let hp = hs[prev + s];
+        let e = exp(dt * a);
+        dA[s] += dh * hp * e * dt;
+        ddt += dh * (hp * e * a + bv * ul);
+        dul += dh * dt * bv;
+        carry[s] = dh * e;
+      }
+      dseq[row + li] = dul;
+      let dx = ddt * softplus_grad(x);
+      dseq[total + row + li] = dx;
+      dBias += dx;
+    }
+  }
+  let po = i * (n + 2u);
+  for (var s = 0u; s < n; s++) { part[po + s] = dA[s]; }
+  part[po + n] = dD;
+  part[po + n + 1u] = dBias;`,
+});
+
+/**
+ * Pass 2, one thread per (batch, group, state). Inputs seq, consts, bc, states; outputs
+ * dbc = [dB | dC] (each (b, K, n, L), packed), hs (scratch, (b·K·n, chunk + 1)).
+ */
+export const scanBackwardStateShader = flatShader({
+  read: ['seq', 'consts', 'bc', 'states'],
+  write: ['dbc', 'hs'],
+  helpers: ACTIVATIONS_WGSL,
+  body: /* wgsl */ `
+  if (i >= p[0]) { return; }${SIZES}
+  let total = b * ch * L;
+  let s = i % n; let k = (i / n) % G; let bi = i / (n * G);
+  let bcb = (bi * G + k) * bcStride;
+  let outB = ((bi * G + k) * n + s) * L;
+  let outC = b * G * n * L + outB;
+  let hb = i * (chunk + 1u);
+  for (var cc = 0u; cc < d; cc++) {
+    let c = k * d + cc;
+    let row = (bi * ch + c) * L;
+    let a = consts[c * n + s];
+    let bias = consts[ch * n + ch + c];
+    var carry = 0.0;
+    for (var ci = i32(nChunks) - 1; ci >= 0; ci--) {
+      let l0 = u32(ci) * chunk;
+      let l1 = min(L, l0 + chunk);
+      if (ci == 0) { hs[hb] = 0.0; } else { hs[hb] = states[((bi * ch + c) * nChunks + u32(ci) - 1u) * n + s]; }
+      for (var l = l0; l < l1; l++) {
+        let dt = softplus_(seq[total + row + l] + bias);
+        hs[hb + l - l0 + 1u] = exp(dt * a) * hs[hb + l - l0] + dt * bc[bcb + s * L + l] * seq[row + l];
+      }
+      for (var l = l1; l > l0; l--) {
+        let li = l - 1u;
+        let g = seq[2u * total + row + li];
+        let dt = softplus_(seq[total + row + li] + bias);
+        let dh = carry + g * bc[cOff + bcb + s * L + li];
+        dbc[outC + li] += g * hs[hb + li - l0 + 1u];
+        dbc[outB + li] += dh * dt * seq[row + li];
+        carry = dh * exp(dt * a);
+      }
+    }
+  }`,
+});
+
+/** Pass 3, one thread per channel: part summed over the batch into [dA | dD | dDeltaBias]. */
+export const scanBackwardReduceShader = flatShader({
+  read: ['part'],
+  write: ['red'],
+  body: /* wgsl */ `
+  if (i >= p[0]) { return; }
+  let b = p[1]; let ch = p[2] * p[3]; let n = p[4];
+  for (var j = 0u; j < n + 2u; j++) {
+    var s = 0.0;
+    for (var bi = 0u; bi < b; bi++) { s += part[(bi * ch + i) * (n + 2u) + j]; }
+    if (j < n) { red[i * n + j] = s; } else if (j == n) { red[ch * n + i] = s; } else { red[ch * n + ch + i] = s; }
+  }`,
+});
