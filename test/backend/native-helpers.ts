@@ -3,6 +3,7 @@ import { createNativeKernels, loadNativeAddon, type NativeAddon } from '../../sr
 import { loadWasmKernelsFromFile } from '../../src/backend/wasm/node.js';
 import type { WasmKernels } from '../../src/backend/wasm/kernels.js';
 import type { Kernels } from '../../src/backend/kernels.js';
+import { backendKernels } from '../../src/backend/index.js';
 import { Rng } from '../../src/tensor/random.js';
 
 /** The addon, or the reason to skip native tests. */
@@ -65,6 +66,8 @@ export function assertClose(got: Float32Array, want: Float32Array, rtol: number,
 /** The wasm kernels (outputs NaN-poisoned like the addon's), or why they are unavailable. */
 export const wasmOrReason: WasmKernels | string = loadWasmKernelsFromFile();
 if (typeof wasmOrReason !== 'string') wasmOrReason.poisonOutputs = true;
+/** The webgpu kernels (a WebGPU adapter through the `webgpu` package), or why they are unavailable. */
+export const webgpuOrReason: Kernels | string = backendKernels('webgpu');
 /** Skip a compiled-kernels suite only when neither the addon nor the wasm module loads. */
 export const compiledSkipReason: string | false =
   typeof addonOrReason === 'string' && typeof wasmOrReason === 'string' ? `no compiled kernels: ${addonOrReason}; ${wasmOrReason}` : false;
@@ -80,4 +83,5 @@ export function forEachCompiled(threads: readonly number[], fn: (k: Kernels, wha
     });
   }
   if (typeof wasmOrReason !== 'string') fn(wasmOrReason, 'wasm');
+  if (typeof webgpuOrReason !== 'string') fn(webgpuOrReason, 'webgpu');
 }
