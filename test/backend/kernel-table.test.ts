@@ -6,7 +6,7 @@ import { jsKernels } from '../../src/backend/js/index.js';
 import { createNativeKernels } from '../../src/backend/native/index.js';
 import { profileKernels } from '../../src/backend/profile.js';
 import { repoRoot } from '../helpers/shared.js';
-import { addon, skipReason, wasmOrReason } from './native-helpers.js';
+import { addon, skipReason, wasmOrReason, webgpuOrReason } from './native-helpers.js';
 import { wasmModulePath } from '../../src/backend/wasm/node.js';
 
 const functionKeys = (k: Kernels) => Object.keys(k).filter((key) => typeof (k as unknown as Record<string, unknown>)[key] === 'function').sort();
@@ -36,6 +36,16 @@ test('the wasm backend implements the kernel table over a module that exports ea
     const c = name in servedBy ? servedBy[name] : cName(name);
     if (c) assert.ok(exported.includes(c), `the module exports ${c} for ${name}`);
   }
+});
+
+// CI installs a Vulkan loader and SwiftShader and sets DIFF_MAMBA_REQUIRE_WEBGPU: there a missing adapter fails
+const webgpuRequired = process.env.DIFF_MAMBA_REQUIRE_WEBGPU === '1';
+const webgpuSkip = typeof webgpuOrReason === 'string' && !webgpuRequired ? webgpuOrReason : false;
+
+test('the webgpu backend implements the kernel table on an adapter', { skip: webgpuSkip }, () => {
+  if (typeof webgpuOrReason === 'string') assert.fail(`DIFF_MAMBA_REQUIRE_WEBGPU=1 but webgpu is unavailable: ${webgpuOrReason}`);
+  assert.deepEqual(functionKeys(webgpuOrReason), table, 'webgpu backend');
+  assert.equal(webgpuOrReason.name, 'webgpu');
 });
 
 /** The names of a C++ `enum : int { kA = 0, kB = 1, … }` in a native source, in value order. */

@@ -1,9 +1,9 @@
 import '../../src/backend/node.js';
 import { backendKernels, useBackend, type BackendName } from '../../src/backend/index.js';
 
-/** The backends to run a suite on: js always, native and wasm where they load. */
+/** The backends to run a suite on: js always, native, wasm and webgpu where they load. */
 export function availableBackends(): BackendName[] {
-  return (['js', 'native', 'wasm'] as const).filter((name) => typeof backendKernels(name) !== 'string');
+  return (['js', 'native', 'wasm', 'webgpu'] as const).filter((name) => typeof backendKernels(name) !== 'string');
 }
 
 /** Runs fn with the given backend active, restoring the previous default afterwards. */
