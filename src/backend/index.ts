@@ -50,7 +50,7 @@ export function nativeKernels(): Kernels | string {
 }
 
 /**
- * The backend in use: DIFF_MAMBA_BACKEND when set (js, native or wasm; an unavailable one is
+ * The backend in use: DIFF_MAMBA_BACKEND when set (js, native, wasm or webgpu; an unavailable one is
  * an error), else `native` where it is registered and loads, else `wasm` where it loads, else
  * the TypeScript kernels, with the reason announced once on stderr. DIFF_MAMBA_PROFILE=1 times every kernel call and prints
  * a table per kernel when the process exits (`shapes`: per shape).

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// first: strips --profile from process.argv and sets DIFF_MAMBA_PROFILE before any kernel runs
 import '../backend/node.js';
-import './profile-flag.js';
+// first: strips --profile and --backend from process.argv and sets their variables before any kernel runs
+import './global-flags.js';
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +19,12 @@ import { isProjectError } from '../io/limits.js';
 const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
 const program = new Command();
 program.name('diff-mamba').description('Diff-Mamba image restoration (deraining, denoising, deblurring) on the CPU').version(pkg.version);
-program.addHelpText('after', '\nAny command also takes --profile (anywhere on the line): time every kernel call and print a table\nper kernel on stderr at exit (--profile=shapes: per kernel shape; same as DIFF_MAMBA_PROFILE=1 / shapes).');
+program.addHelpText('after', [
+  '\nAny command also takes, anywhere on the line:',
+  '  --backend <name>  the kernels to run on: native (default), wasm, webgpu or js (same as DIFF_MAMBA_BACKEND)',
+  '  --profile         time every kernel call and print a table per kernel on stderr at exit',
+  '                    (--profile=shapes: per kernel shape; same as DIFF_MAMBA_PROFILE=1 / shapes)',
+].join('\n'));
 registerRestore(program);
 registerTrain(program);
 registerEval(program);

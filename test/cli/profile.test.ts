@@ -1,12 +1,12 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { fixturePath, repoRoot } from '../helpers/shared.js';
-import { takeProfileFlag } from '../../src/cli/profile-flag.js';
+import { GlobalFlagError, takeGlobalFlags } from '../../src/cli/global-flags.js';
 
 const cli = join(repoRoot(), 'dist', 'src', 'cli', 'main.js');
 const tinyModel = fixturePath('dft_tiny_weights.safetensors');
@@ -17,7 +17,7 @@ function run(args: string[], env: Record<string, string | undefined> = {}) {
   return spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: e });
 }
 
-describe('--profile', () => {
+describe('--profile and --backend', () => {
   let dir = '';
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'dm-profile-'));
@@ -50,15 +50,36 @@ describe('--profile', () => {
     assert.doesNotMatch(plain.stderr, /diff-mamba profile/);
   });
 
-  it('takeProfileFlag strips the flag before `--` only and keeps an explicit DIFF_MAMBA_PROFILE', () => {
+  it('takeGlobalFlags strips the flag before `--` only and keeps an explicit DIFF_MAMBA_PROFILE', () => {
     const env: NodeJS.ProcessEnv = {};
-    assert.deepEqual(takeProfileFlag(['node', 'cli', 'info', '--profile', 'm.pth'], env), ['node', 'cli', 'info', 'm.pth']);
+    assert.deepEqual(takeGlobalFlags(['node', 'cli', 'info', '--profile', 'm.pth'], env), ['node', 'cli', 'info', 'm.pth']);
     assert.equal(env.DIFF_MAMBA_PROFILE, '1');
     const env2: NodeJS.ProcessEnv = { DIFF_MAMBA_PROFILE: 'shapes' };
-    assert.deepEqual(takeProfileFlag(['node', 'cli', '--profile', 'x', '--', '--profile'], env2), ['node', 'cli', 'x', '--', '--profile']);
+    assert.deepEqual(takeGlobalFlags(['node', 'cli', '--profile', 'x', '--', '--profile'], env2), ['node', 'cli', 'x', '--', '--profile']);
     assert.equal(env2.DIFF_MAMBA_PROFILE, 'shapes');
     const env3: NodeJS.ProcessEnv = {};
-    assert.deepEqual(takeProfileFlag(['node', 'cli', 'x', '--', '--profile'], env3), ['node', 'cli', 'x', '--', '--profile']);
+    assert.deepEqual(takeGlobalFlags(['node', 'cli', 'x', '--', '--profile'], env3), ['node', 'cli', 'x', '--', '--profile']);
     assert.equal(env3.DIFF_MAMBA_PROFILE, undefined);
+  });
+
+  it('takeGlobalFlags sets DIFF_MAMBA_BACKEND from --backend (either spelling, over the variable) and rejects unknown names', () => {
+    const env: NodeJS.ProcessEnv = { DIFF_MAMBA_BACKEND: 'native' };
+    assert.deepEqual(takeGlobalFlags(['node', 'cli', 'restore', '--backend', 'wasm', 'a.png'], env), ['node', 'cli', 'restore', 'a.png']);
+    assert.equal(env.DIFF_MAMBA_BACKEND, 'wasm');
+    assert.deepEqual(takeGlobalFlags(['node', 'cli', '--backend=js', 'info', '--', '--backend', 'x'], env), ['node', 'cli', 'info', '--', '--backend', 'x']);
+    assert.equal(env.DIFF_MAMBA_BACKEND, 'js');
+    assert.throws(() => takeGlobalFlags(['node', 'cli', 'restore', '--backend', 'cuda'], {}), (e: unknown) => e instanceof GlobalFlagError && /--backend must be one of js, native, wasm, webgpu, got 'cuda'/.test(e.message));
+    assert.throws(() => takeGlobalFlags(['node', 'cli', 'restore', '--backend'], {}), GlobalFlagError);
+  });
+
+  it('restore --backend js runs on the TypeScript kernels (the profile says so); an unknown backend is one line, exit 2, nothing written', () => {
+    const r = run(['restore', join(dir, 'a.png'), '-o', join(dir, 'out5'), '--model', tinyModel, '--backend', 'js', '--profile'], { DIFF_MAMBA_PROFILE: undefined, DIFF_MAMBA_BACKEND: undefined });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /diff-mamba profile \(js backend, 1 thread\):/);
+    const bad = run(['restore', join(dir, 'a.png'), '-o', join(dir, 'out6'), '--model', tinyModel, '--backend=gpu']);
+    assert.equal(bad.status, 2);
+    assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+    assert.match(bad.stderr, /^diff-mamba: --backend must be one of js, native, wasm, webgpu, got 'gpu'/);
+    assert.equal(existsSync(join(dir, 'out6')), false);
   });
 });
