@@ -15,3 +15,13 @@ export function withBackend<T>(name: BackendName, fn: () => T): T {
     useBackend(availableBackends().includes('native') ? 'native' : 'js');
   }
 }
+
+/** withBackend for work that awaits: the backend stays active until the promise settles. */
+export async function withBackendAsync<T>(name: BackendName, fn: () => Promise<T>): Promise<T> {
+  useBackend(name);
+  try {
+    return await fn();
+  } finally {
+    useBackend(availableBackends().includes('native') ? 'native' : 'js');
+  }
+}

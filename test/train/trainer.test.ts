@@ -8,6 +8,7 @@ import { parseOptions } from '../../src/train/options.js';
 import { Trainer } from '../../src/train/trainer.js';
 import { Rng } from '../../src/tensor/random.js';
 import { photoPath } from '../helpers/shared.js';
+import { availableBackends, withBackendAsync } from '../tensor/backends.js';
 
 /** Writes noisy/clean 64×64 crops of a few committed photos as input/ and target/ folders. */
 async function makePairs(root: string, names: string[], sigma: number, seed: number): Promise<void> {
@@ -114,6 +115,35 @@ describe('training (tiny model, noisy photo crops)', () => {
     assert.ok(existsSync(join(exp, 'training_states', '150.state')));
     assert.ok(existsSync(join(exp, 'curves.png')));
     assert.ok(readdirSync(exp).some((f) => f.endsWith('.log')));
+  });
+
+  it('a 40-iteration coarse run gives the same loss curve on every compiled backend as on native (within f32 drift)', async () => {
+    // webgpu on SwiftShader (no GPU: the shaders run on the CPU) takes seconds per step: it runs the schedule's first 8
+    const stepsOn = (name: string) => (name === 'webgpu' ? 8 : 40);
+    const curve = async (name: string, steps: number) => {
+      const ac = new AbortController();
+      let count = 0;
+      const t = await Trainer.create(parseOptions(options(dir, { name: `curve-${name}`, iters: 40 }), { baseDir: dir }), {
+        onIteration: () => {
+          if (++count === steps) ac.abort();
+        },
+      });
+      await t.run(ac.signal);
+      return t.history.losses.map(([, v]) => v);
+    };
+    const backends = availableBackends();
+    // js is the reference of every kernel test but 20× slower; native stands in for it where it loads
+    const reference = backends.includes('native') ? 'native' : 'js';
+    const want = await withBackendAsync(reference, () => curve(reference, 40));
+    assert.equal(want.length, 40);
+    for (const name of backends.filter((b) => b !== 'js' && b !== reference)) {
+      const t0 = performance.now();
+      const got = await withBackendAsync(name, () => curve(name, stepsOn(name)));
+      assert.equal(got.length, stepsOn(name), `${name} ran ${got.length} iterations`);
+      got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) <= 2e-3 * Math.abs(want[i]) + 1e-5, `${name} iteration ${i + 1}: loss ${v}, ${reference} ${want[i]}`));
+      const worst = Math.max(...got.map((v, i) => Math.abs(v - want[i]) / Math.abs(want[i])));
+      console.log(`${name}: ${got.length} iterations in ${((performance.now() - t0) / 1000).toFixed(1)} s; largest relative loss difference from ${reference} ${worst.toExponential(2)}`);
+    }
   });
 
   it('an interrupted run resumed from its checkpoint reaches bit-identical weights', async () => {
