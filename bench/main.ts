@@ -11,10 +11,11 @@ import { engineGroup } from './engine.js';
 import { modelGroup } from './model.js';
 import { trainGroup } from './train.js';
 import { wasmGroup } from './wasm.js';
+import { webgpuGroup } from './webgpu.js';
 import type { ModelBenchOptions } from './child.js';
 import { describeRoofline, measureRoofline } from './roofline.js';
 
-const groups: BenchGroup[] = [engineGroup, modelGroup, trainGroup, wasmGroup];
+const groups: BenchGroup[] = [engineGroup, modelGroup, trainGroup, wasmGroup, webgpuGroup];
 
 function parseArgs(argv: string[]): BenchOptions {
   const opts: ModelBenchOptions = { torch: true, only: null, json: false, reference: true };
@@ -81,7 +82,7 @@ async function main(): Promise<void> {
     });
     if (!opts.json) {
       for (const n of notes) console.log(n);
-      console.log(vsNative ? 'vs_native = native ms / wasm ms at the same thread count (1: as fast as native)' : 'ratio = our throughput / PyTorch throughput (> 1: faster than PyTorch)');
+      console.log(vsNative ? `vs_native = native ms / ${g.name} ms (1: as fast as native)` : 'ratio = our throughput / PyTorch throughput (> 1: faster than PyTorch)');
     }
   }
 }
