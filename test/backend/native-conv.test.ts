@@ -38,7 +38,8 @@ test('compiled (native and wasm) conv2d (groups 1): kernels 1×1 / 3×3 / rectan
   check(shape(1, 4, 5, 17, 7, 3, 3, 0, 1, 1), seed++, false);
   check(shape(2, 3, 20, 33, 19, 3, 3, 1, 1, 1), seed++);
   check(shape(1, 48, 16, 16, 48, 3, 3, 1, 1, 1), seed++);
-  check(shape(1, 48, 16, 16, 254, 1, 1, 0, 0, 1), seed);
+  check(shape(1, 48, 16, 16, 254, 1, 1, 0, 0, 1), seed++);
+  check(shape(3, 6, 5, 11, 37, 1, 1, 0, 0, 1), seed, false);
 });
 
 test('compiled (native and wasm) conv2d: groups 2 and depthwise', { skip: compiledSkipReason }, () => {

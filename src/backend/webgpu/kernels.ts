@@ -80,6 +80,36 @@ function scanParams(a: ScanArgs, cOffset: number): number[] {
   return [a.b, a.groups, a.d, a.n, a.L, a.chunk, scanBcStride(a), cOffset];
 }
 
+/** A 1×1 convolution without padding or groups: per image, a matrix product with the weights. */
+function isPointwise(a: Conv2dArgs): boolean {
+  return a.kh === 1 && a.kw === 1 && a.padH === 0 && a.padW === 0 && a.groups === 1 && a.n <= 65535;
+}
+
+/**
+ * out[b] = op(W) · v[b] for each of `batch` images: W is (o, c) as stored, op(W) is W
+ * (forward: rows × inner = o × c) or Wᵀ (input gradient: c × o); v[b] is inner × hw.
+ */
+function pointwiseJob(w: Float32Array, v: Float32Array, rows: number, inner: number, hw: number, batch: number, transW: boolean, bias: Float32Array | null = null): GpuJob {
+  // a bias is the output's initial value, which the product accumulates onto
+  let init: Float32Array | undefined;
+  if (bias) {
+    init = new Float32Array(batch * rows * hw);
+    for (let b = 0; b < batch; b++) for (let r = 0; r < rows; r++) init.fill(bias[r], (b * rows + r) * hw, (b * rows + r + 1) * hw);
+  }
+  return {
+    inputs: [w, v],
+    outputs: [batch * rows * hw],
+    scratch: [],
+    outputInit: init ? [init] : undefined,
+    passes: [{
+      shader: 'matmul',
+      bindings: [0, 1, 2],
+      params: [rows, inner, hw, +transW, 0, 0, inner * hw, rows * hw, +(init !== undefined)],
+      workgroups: [Math.ceil(hw / MATMUL_TILE), Math.ceil(rows / MATMUL_TILE), batch],
+    }],
+  };
+}
+
 export function createWebgpuKernels(run: RunJob, adapter: string): WebgpuKernels {
   const one = (job: GpuJob): Float32Array => run(job)[0];
   return {
@@ -115,10 +145,12 @@ export function createWebgpuKernels(run: RunJob, adapter: string): WebgpuKernels
 
     conv2d(x, w, bias, a) {
       const total = a.n * a.o * a.oh * a.ow;
+      if (isPointwise(a)) return one(pointwiseJob(w, x, a.o, a.c, a.h * a.w, a.n, false, bias));
       return one(flatJob('conv2d', [x, w, bias ?? EMPTY], [total], total, [...convParams(a), +(bias !== null)]));
     },
     conv2dBackwardInput(gy, w, a) {
       const total = a.n * a.c * a.h * a.w;
+      if (isPointwise(a)) return one(pointwiseJob(w, gy, a.c, a.o, a.h * a.w, a.n, true));
       return one(flatJob('conv2dBackwardInput', [gy, w], [total], total, convParams(a)));
     },
     conv2dBackwardWeight(gy, x, a) {
