@@ -9,7 +9,7 @@ import {
   binaryOpId, matmulOutputLength, MAX_STRIDED_RANK, scanBcStride, unaryOpId,
   type ChannelNormArgs, type Conv2dArgs, type Kernels, type ScanArgs, type ScanInputs,
 } from '../kernels.js';
-import { f32Bits, groupsFor, outputBuffer, scratchBuffer, type GpuJob } from './job.js';
+import { f32Bits, groupsFor, MAX_GROUPS_PER_DIM, outputBuffer, scratchBuffer, type GpuJob, type GpuPass } from './job.js';
 import { MATMUL_TILE } from './shaders/matmul.js';
 import { SCAN_MAX_STATES } from './shaders/scan.js';
 
@@ -80,9 +80,19 @@ function scanParams(a: ScanArgs, cOffset: number): number[] {
   return [a.b, a.groups, a.d, a.n, a.L, a.chunk, scanBcStride(a), cOffset];
 }
 
+/** The matmul shader's pass over buffers 0 (A), 1 (B) and 2 (C), `batch` products of m×k by k×n. */
+function matmulPass(m: number, k: number, n: number, batch: number, transA: boolean, transB: boolean, strides: [number, number, number], accumulate: boolean): GpuPass {
+  return {
+    shader: 'matmul',
+    bindings: [0, 1, 2],
+    params: [m, k, n, +transA, +transB, ...strides, +accumulate],
+    workgroups: [Math.ceil(n / MATMUL_TILE), Math.ceil(m / MATMUL_TILE), batch],
+  };
+}
+
 /** A 1×1 convolution without padding or groups: per image, a matrix product with the weights. */
 function isPointwise(a: Conv2dArgs): boolean {
-  return a.kh === 1 && a.kw === 1 && a.padH === 0 && a.padW === 0 && a.groups === 1 && a.n <= 65535;
+  return a.kh === 1 && a.kw === 1 && a.padH === 0 && a.padW === 0 && a.groups === 1 && a.n <= MAX_GROUPS_PER_DIM;
 }
 
 /**
@@ -101,12 +111,7 @@ function pointwiseJob(w: Float32Array, v: Float32Array, rows: number, inner: num
     outputs: [batch * rows * hw],
     scratch: [],
     outputInit: init ? [init] : undefined,
-    passes: [{
-      shader: 'matmul',
-      bindings: [0, 1, 2],
-      params: [rows, inner, hw, +transW, 0, 0, inner * hw, rows * hw, +(init !== undefined)],
-      workgroups: [Math.ceil(hw / MATMUL_TILE), Math.ceil(rows / MATMUL_TILE), batch],
-    }],
+    passes: [matmulPass(rows, inner, hw, batch, transW, false, [0, inner * hw, rows * hw], init !== undefined)],
   };
 }
 
@@ -122,7 +127,7 @@ export function createWebgpuKernels(run: RunJob, adapter: string): WebgpuKernels
       const strideC = m.strideC ?? m.m * m.n;
       if (m.accumulate && !m.into) throw new Error('webgpu kernels: matmul accumulate needs an into array');
       if (m.into && m.into.length < len) throw new Error(`webgpu kernels: matmul into has ${m.into.length} elements, the call needs ${len}`);
-      if (m.batch > 65535) throw new Error(`webgpu kernels: matmul batch ${m.batch} exceeds 65535`);
+      if (m.batch > MAX_GROUPS_PER_DIM) throw new Error(`webgpu kernels: matmul batch ${m.batch} exceeds ${MAX_GROUPS_PER_DIM}`);
       if (len === 0) return m.into ?? new Float32Array(0);
       const keep = m.into !== undefined && (m.accumulate || strideC !== m.m * m.n);
       const job: GpuJob = {
@@ -130,12 +135,7 @@ export function createWebgpuKernels(run: RunJob, adapter: string): WebgpuKernels
         outputs: [len],
         scratch: [],
         outputInit: keep ? [m.into!.subarray(0, len)] : undefined,
-        passes: [{
-          shader: 'matmul',
-          bindings: [0, 1, 2],
-          params: [m.m, m.k, m.n, +m.transA, +m.transB, m.strideA, m.strideB, strideC, +(m.accumulate ?? false)],
-          workgroups: [Math.ceil(m.n / MATMUL_TILE), Math.ceil(m.m / MATMUL_TILE), m.batch],
-        }],
+        passes: [matmulPass(m.m, m.k, m.n, m.batch, m.transA, m.transB, [m.strideA, m.strideB, strideC], m.accumulate ?? false)],
       };
       const c = one(job);
       if (!m.into) return c;
