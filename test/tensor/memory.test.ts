@@ -8,7 +8,7 @@ import { Rng } from '../../src/tensor/random.js';
 import { Conv2d, LayerNorm, Linear } from '../../src/nn/index.js';
 
 describe('memory', () => {
-  it('10,000 forward/backward steps of a small layer stack keep memory flat (tensors are GC-owned typed arrays)', () => {
+  it('10,000 forward/backward steps of a small layer stack keep memory flat (tensors are GC-owned typed arrays)', async () => {
     const rng = new Rng(1);
     const conv = new Conv2d(4, 8, { kernel: 3, padding: 1, rng });
     const norm = new LayerNorm(8);
@@ -27,16 +27,20 @@ describe('memory', () => {
     };
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
-    // After a full collection the JS heap and the typed arrays' buffers are exact counts, unlike
-    // RSS, which allocator arenas move by tens of MB on their own.
-    const settled = () => {
-      gc();
+    // After full collections the JS heap and the typed arrays' buffers are exact counts, unlike
+    // RSS, which allocator arenas move by tens of MB on their own. V8 releases dead buffers' backing
+    // stores on a background thread, so each collection is followed by a pause for that sweep.
+    const settled = async () => {
+      for (let i = 0; i < 3; i++) {
+        gc();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       return process.memoryUsage();
     };
     for (let i = 0; i < 1000; i++) step();
-    const before = settled();
+    const before = await settled();
     for (let i = 0; i < 9000; i++) step();
-    const after = settled();
+    const after = await settled();
     const buffersMB = (after.arrayBuffers - before.arrayBuffers) / 2 ** 20;
     const heapMB = (after.heapUsed - before.heapUsed) / 2 ** 20;
     assert.ok(buffersMB < 4, `typed-array memory grew by ${buffersMB.toFixed(1)} MB over 9,000 steps`);
