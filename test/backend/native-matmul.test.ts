@@ -114,3 +114,45 @@ test('compiled (native and wasm) matmul with k ≤ 4 (rows of B summed, no panel
     assertClose(into, want, 1e-5, `${backend} k 2 accumulate into gaps`);
   });
 });
+
+test('compiled (native and wasm) matmul with n ≤ 4 against a transposed B, and m ≤ 4 with a transposed A (the low-rank gradients): long depths, batches, broadcast, accumulate into gaps', { skip: compiledSkipReason }, () => {
+  let seed = 70;
+  for (const small of [1, 2, 3, 4]) {
+    for (const k of [64, 100, 4099]) {
+      check({ batch: 3, m: 37, k, n: small, transA: false, transB: true, strideA: 37 * k, strideB: small * k }, seed++);
+      check({ batch: 2, m: 5, k, n: small, transA: false, transB: true, strideA: 0, strideB: small * k }, seed++);
+    }
+    for (const k of [1, 3, 64, 300]) {
+      check({ batch: 3, m: small, k, n: 1300, transA: true, transB: false, strideA: small * k, strideB: k * 1300 }, seed++);
+      check({ batch: 2, m: small, k, n: 7, transA: true, transB: false, strideA: small * k, strideB: 0 }, seed++);
+    }
+  }
+  const cases: MatmulArgs[] = [
+    { batch: 3, m: 20, k: 500, n: 2, transA: false, transB: true, strideA: 20 * 500, strideB: 1000 },
+    { batch: 3, m: 2, k: 64, n: 1100, transA: true, transB: false, strideA: 128, strideB: 64 * 1100 },
+  ];
+  for (const args of cases) {
+    const a = rand(args.batch * args.m * args.k, seed++);
+    const b = rand(args.batch * args.k * args.n, seed++);
+    const plain = jsKernels.matmul(a, b, args);
+    const mn = args.m * args.n;
+    const strideC = mn + 3;
+    const start = rand(2 * strideC + mn, seed++);
+    const want = start.slice();
+    for (let bi = 0; bi < 3; bi++) for (let i = 0; i < mn; i++) want[bi * strideC + i] += plain[bi * mn + i];
+    forEachCompiled([1, 2], (kern, backend) => {
+      const into = start.slice();
+      kern.matmul(a, b, { ...args, into, accumulate: true, strideC });
+      assertClose(into, want, 1e-4, `${backend} ${JSON.stringify(args)} accumulate into gaps`);
+      const over = start.slice();
+      kern.matmul(a, b, { ...args, into: over, strideC });
+      for (let bi = 0; bi < 3; bi++)
+        for (let i = 0; i < mn; i++)
+          if (Math.abs(over[bi * strideC + i] - plain[bi * mn + i]) > 1e-4 * (1 + Math.abs(plain[bi * mn + i])))
+            throw new Error(`${backend} ${JSON.stringify(args)}: element ${bi}/${i} is ${over[bi * strideC + i]}, want ${plain[bi * mn + i]}`);
+      for (let bi = 0; bi < 2; bi++)
+        for (let g = mn; g < strideC; g++)
+          if (over[bi * strideC + g] !== start[bi * strideC + g]) throw new Error(`${backend}: the gap after batch ${bi} was written`);
+    });
+  }
+});
