@@ -13,6 +13,9 @@ void dm_parallel(int nth, dm_task_fn fn, void* ctx);
 void* dm_scratch(int slot, size_t bytes);
 /** Frees every scratch buffer (they grow back on the next call that needs them); returns the bytes freed. Not during a call. */
 size_t dm_release_scratch(void);
+/** Serialise the allocator where it is not thread-safe (the wasm threads build's libc); no-ops elsewhere. */
+void dm_heap_lock(void);
+void dm_heap_unlock(void);
 }
 
 #define DM_SCRATCH_SLOTS 1024

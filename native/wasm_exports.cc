@@ -1,5 +1,5 @@
-// The kernels compiled to WebAssembly (SIMD128, one thread): the same kernels_impl.inc as the
-// addon, as namespace dm_wasm, behind a C surface of pointers into linear memory and 32-bit
+// The kernels compiled to WebAssembly (SIMD128): the same kernels_impl.inc as the addon, as
+// namespace dm_wasm, behind a C surface of pointers into linear memory and 32-bit
 // sizes (wasm32 addresses 4 GB, so no size needs 64 bits). The TypeScript side
 // (src/backend/wasm/) copies inputs in, calls one of these and copies the outputs out; it
 // validates shapes first, as it does for the addon. Built by scripts/build-wasm.mjs.
@@ -17,8 +17,9 @@ extern "C" float dmExp2Table[10] = {
 #define DM_EXPORT(name) extern "C" __attribute__((export_name(#name)))
 
 namespace {
-// wasm runs each kernel on the calling thread: the TypeScript side owns any parallelism
-constexpr int kThreads = 1;
+// Threads each kernel call uses: 1, unless the threads build (shared memory) has workers parked
+// in dm_worker_loop and the TypeScript side has turned them on (dm_set_threads).
+int kThreads = 1;
 constexpr int kMaxRank = 16;
 
 DmConvShape convShape(int n, int c, int h, int w, int o, int kh, int kw, int padH, int padW, int groups, int oh,
@@ -35,8 +36,17 @@ void widen(const int32_t* src, int64_t* dst, int rank) {
 }
 }  // namespace
 
-DM_EXPORT(dm_alloc) void* dmAlloc(uint32_t bytes) { return aligned_alloc(64, (bytes + 63) / 64 * 64); }
-DM_EXPORT(dm_free) void dmFree(void* p) { free(p); }
+DM_EXPORT(dm_alloc) void* dmAlloc(uint32_t bytes) {
+  dm_heap_lock();
+  void* p = aligned_alloc(64, (bytes + 63) / 64 * 64);
+  dm_heap_unlock();
+  return p;
+}
+DM_EXPORT(dm_free) void dmFree(void* p) {
+  dm_heap_lock();
+  free(p);
+  dm_heap_unlock();
+}
 DM_EXPORT(dm_release_scratch) uint32_t dmReleaseScratch() { return static_cast<uint32_t>(dm_release_scratch()); }
 
 DM_EXPORT(dm_matmul)
@@ -139,7 +149,66 @@ void dmGather(const float* src, const int32_t* strides, float* out, const int32_
 }
 
 
-// The pool of the wasm build: no threads, so every share runs in turn on the caller.
+#if defined(__wasm_atomics__)
+// The pool of the threads build: instances of this module in workers (Web Workers or Node's
+// worker_threads) share its memory, each with its own stack, and wait in dm_worker_loop for a
+// job: the task and its context (a lambda on the caller's stack, which lives in that memory).
+namespace {
+struct Job {
+  int gen;      // bumped for each job; workers wait on it
+  int pending;  // workers that have not finished this job; the caller spins on it
+  int nth;
+  dm_task_fn fn;
+  void* ctx;
+};
+Job job;
+int parked = 0;   // workers waiting in dm_worker_loop
+int workers = 0;  // workers that take part in jobs (kThreads − 1)
+}  // namespace
+
+DM_EXPORT(dm_worker_loop) void dmWorkerLoop(int ith) {
+  int seen = __atomic_load_n(&job.gen, __ATOMIC_ACQUIRE);
+  __atomic_fetch_add(&parked, 1, __ATOMIC_SEQ_CST);
+  for (;;) {
+    while (__atomic_load_n(&job.gen, __ATOMIC_ACQUIRE) == seen) __builtin_wasm_memory_atomic_wait32(&job.gen, seen, -1);
+    seen = __atomic_load_n(&job.gen, __ATOMIC_ACQUIRE);
+    if (ith < job.nth) job.fn(job.ctx, ith, job.nth);
+    __atomic_sub_fetch(&job.pending, 1, __ATOMIC_ACQ_REL);
+  }
+}
+
+DM_EXPORT(dm_parked_workers) int dmParkedWorkers() { return __atomic_load_n(&parked, __ATOMIC_SEQ_CST); }
+
+/** Threads for the following calls: 1 + the workers that take part (at most those parked); returns them. */
+DM_EXPORT(dm_set_threads) int dmSetThreads(int n) {
+  const int w = n - 1 < dmParkedWorkers() ? n - 1 : dmParkedWorkers();
+  workers = w < 0 ? 0 : w;
+  kThreads = workers + 1;
+  return kThreads;
+}
+
+extern "C" void dm_parallel(int nth, dm_task_fn fn, void* ctx) {
+  if (workers == 0 || nth <= 1) {
+    for (int i = 0; i < nth; i++) fn(ctx, i, nth);
+    return;
+  }
+  job.fn = fn;
+  job.ctx = ctx;
+  job.nth = nth;
+  __atomic_store_n(&job.pending, workers, __ATOMIC_RELAXED);
+  __atomic_fetch_add(&job.gen, 1, __ATOMIC_RELEASE);
+  __builtin_wasm_memory_atomic_notify(&job.gen, static_cast<unsigned>(workers));
+  fn(ctx, 0, nth);
+  for (int i = workers + 1; i < nth; i++) fn(ctx, i, nth);  // shares beyond the pool, if asked for more
+  // The caller, its share done, spins rather than waits: it may be a thread that must not block
+  // (a browser's main thread), and memory.atomic.wait32 on Node 20's main thread corrupted the
+  // instance's stack pointer here (workers wait safely).
+  while (__atomic_load_n(&job.pending, __ATOMIC_ACQUIRE) != 0) {
+  }
+}
+#else
+// The pool of the single-threaded build: every share runs in turn on the caller.
 extern "C" void dm_parallel(int nth, dm_task_fn fn, void* ctx) {
   for (int i = 0; i < nth; i++) fn(ctx, i, nth);
 }
+#endif

@@ -1,9 +1,10 @@
-// Builds native/diffmamba_kernels.wasm: the addon's C++ kernels (native/kernels_impl.inc)
-// compiled to WebAssembly with 128-bit SIMD, by clang and wasm-ld against wasi-libc — all from
-// Debian's packages: apt-get install clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32. The module is committed (the
-// browser build and a clone without the toolchain use it); `--check` rebuilds into a temporary
-// file and fails when it differs from the committed one.
-// Usage: node scripts/build-wasm.mjs [--check] [--out <file>]
+// Builds native/diffmamba_kernels.wasm and native/diffmamba_kernels_threads.wasm: the addon's C++
+// kernels (native/kernels_impl.inc) compiled to WebAssembly with 128-bit SIMD — one thread, and
+// a build over an imported shared memory whose kernels also run on workers (native/wasm_exports.cc) — by clang and wasm-ld against wasi-libc — all from
+// Debian's packages: apt-get install clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32. The modules are committed (the
+// browser build and a clone without the toolchain use them); `--check` rebuilds into temporary
+// files and fails when either differs from the committed one.
+// Usage: node scripts/build-wasm.mjs [--check]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,10 +12,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const target = join(root, 'native', 'diffmamba_kernels.wasm');
 const args = process.argv.slice(2);
 const check = args.includes('--check');
-const outAt = args.indexOf('--out');
 
 /** The first clang that can target wasm32-wasi here, or null. */
 export function findClang() {
@@ -35,14 +34,28 @@ const FLAGS = [
   '-Wl,--strip-all',
 ];
 
-function build(out) {
+// The threads build: atomics, one memory that the caller creates and shares with the workers, and
+// the stack pointer exported so that each worker's instance gets its own stack. Debian's wasi-libc
+// is built without atomics: the link is allowed anyway (--no-check-features), since the only libc
+// state the kernels touch is malloc's, which native/scratch.cc serialises.
+const THREAD_FLAGS = [
+  '-matomics', '-mbulk-memory',
+  '-Wl,--shared-memory', '-Wl,--import-memory', '-Wl,--no-check-features', '-Wl,--export=__stack_pointer',
+];
+
+const MODULES = [
+  { file: join(root, 'native', 'diffmamba_kernels.wasm'), flags: FLAGS },
+  { file: join(root, 'native', 'diffmamba_kernels_threads.wasm'), flags: [...FLAGS, ...THREAD_FLAGS] },
+];
+
+function build(flags, out) {
   const cc = findClang();
   if (!cc) {
     console.error('build-wasm: no clang found (apt-get install clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32)');
     process.exit(1);
   }
   const sources = ['native/wasm_exports.cc', 'native/scratch.cc'].map((s) => join(root, s));
-  const r = spawnSync(cc, [...FLAGS, ...sources, '-o', out], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(cc, [...flags, ...sources, '-o', out], { cwd: root, encoding: 'utf8' });
   if (r.status !== 0) {
     process.stderr.write(r.stderr);
     console.error(`build-wasm: ${cc} failed (are its libraries installed? apt-get install wasi-libc lld-14 libclang-rt-14-dev-wasm32)`);
@@ -53,21 +66,24 @@ function build(out) {
 if (check) {
   const dir = mkdtempSync(join(tmpdir(), 'dm-wasm-'));
   try {
-    const fresh = join(dir, 'k.wasm');
-    build(fresh);
-    const same = existsSync(target) && Buffer.compare(readFileSync(fresh), readFileSync(target)) === 0;
-    if (!same) {
-      console.error(`build-wasm: ${target} is out of date with native/ (run node scripts/build-wasm.mjs)`);
-      process.exit(1);
+    for (const [i, m] of MODULES.entries()) {
+      const fresh = join(dir, `k${i}.wasm`);
+      build(m.flags, fresh);
+      const same = existsSync(m.file) && Buffer.compare(readFileSync(fresh), readFileSync(m.file)) === 0;
+      if (!same) {
+        console.error(`build-wasm: ${m.file} is out of date with native/ (run node scripts/build-wasm.mjs)`);
+        process.exit(1);
+      }
     }
-    console.log('build-wasm: the committed module matches the sources');
+    console.log('build-wasm: the committed modules match the sources');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 } else {
-  const out = outAt >= 0 ? args[outAt + 1] : target;
-  const tmp = `${out}.tmp-${process.pid}`;
-  build(tmp);
-  renameSync(tmp, out);
-  console.log(`build-wasm: wrote ${out} (${(readFileSync(out).length / 1024).toFixed(0)} KB)`);
+  for (const m of MODULES) {
+    const tmp = `${m.file}.tmp-${process.pid}`;
+    build(m.flags, tmp);
+    renameSync(tmp, m.file);
+    console.log(`build-wasm: wrote ${m.file} (${(readFileSync(m.file).length / 1024).toFixed(0)} KB)`);
+  }
 }

@@ -63,9 +63,15 @@ export function assertClose(got: Float32Array, want: Float32Array, rtol: number,
   }
 }
 
-/** The wasm kernels (outputs NaN-poisoned like the addon's), or why they are unavailable. */
-export const wasmOrReason: WasmKernels | string = loadWasmKernelsFromFile();
+/** The wasm kernels on one thread (outputs NaN-poisoned like the addon's), or why they are unavailable. */
+export const wasmOrReason: WasmKernels | string = loadWasmKernelsFromFile(undefined, 1);
 if (typeof wasmOrReason !== 'string') wasmOrReason.poisonOutputs = true;
+/** The threads build on three threads (two workers), its workers parked, or why it is unavailable. */
+export const wasmThreadsOrReason: WasmKernels | string = loadWasmKernelsFromFile(undefined, 3);
+if (typeof wasmThreadsOrReason !== 'string') {
+  wasmThreadsOrReason.poisonOutputs = true;
+  await wasmThreadsOrReason.ready;
+}
 /** The webgpu kernels (a WebGPU adapter through the `webgpu` package), or why they are unavailable. */
 export const webgpuOrReason: Kernels | string = backendKernels('webgpu');
 /** Skip a compiled-kernels suite only when neither the addon nor the wasm module loads. */
@@ -74,7 +80,8 @@ export const compiledSkipReason: string | false =
 
 /**
  * Runs fn on every compiled backend: the addon under each instruction set this CPU runs, at
- * each thread count, then the wasm module (one thread). `what` names the variant for messages.
+ * each thread count, then the wasm module (one thread, and the threads build on three) and webgpu.
+ * `what` names the variant for messages.
  */
 export function forEachCompiled(threads: readonly number[], fn: (k: Kernels, what: string) => void): void {
   if (typeof addonOrReason !== 'string') {
@@ -83,5 +90,6 @@ export function forEachCompiled(threads: readonly number[], fn: (k: Kernels, wha
     });
   }
   if (typeof wasmOrReason !== 'string') fn(wasmOrReason, 'wasm');
+  if (typeof wasmThreadsOrReason !== 'string') fn(wasmThreadsOrReason, `wasm threads=${wasmThreadsOrReason.threads}`);
   if (typeof webgpuOrReason !== 'string') fn(webgpuOrReason, 'webgpu');
 }

@@ -32,6 +32,10 @@ export interface WasmKernelExports {
   dm_ss2d_merge(ys: number, out: number, b: number, c: number, h: number, w: number): void;
   dm_binary(op: number, a: number, aStrides: number, b: number, bStrides: number, out: number, shape: number, rank: number): void;
   dm_gather(src: number, strides: number, out: number, shape: number, rank: number): void;
+  /** The threads build only (native/diffmamba_kernels_threads.wasm): workers parked in dm_worker_loop. */
+  dm_parked_workers?(): number;
+  /** The threads build only: threads for the following calls (at most 1 + the parked workers); returns them. */
+  dm_set_threads?(threads: number): number;
 }
 
 /** n, c, h, w, o, kh, kw, padH, padW, groups, oh, ow (convSizes in ../kernels.ts). */
@@ -45,9 +49,12 @@ const REQUIRED = [
   'dm_gate', 'dm_gate_backward', 'dm_ss2d_gather', 'dm_ss2d_merge', 'dm_binary', 'dm_gather',
 ] as const;
 
-/** The instance's exports as the kernel surface, or an error naming what the module lacks. */
-export function kernelExports(instance: WebAssembly.Instance): WasmKernelExports {
-  const ex = instance.exports as Record<string, unknown>;
+/**
+ * The instance's exports as the kernel surface, or an error naming what the module lacks. A
+ * module that imports its memory (the threads build) is given it as `memory`.
+ */
+export function kernelExports(instance: WebAssembly.Instance, memory?: WebAssembly.Memory): WasmKernelExports {
+  const ex: Record<string, unknown> = memory ? { ...instance.exports, memory } : (instance.exports as Record<string, unknown>);
   const missing = REQUIRED.filter((name) => ex[name] === undefined);
   if (missing.length) throw new Error(`the WebAssembly module is not diff-mamba's kernels (it lacks ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', …' : ''}); rebuild it with \`node scripts/build-wasm.mjs\``);
   return ex as unknown as WasmKernelExports;

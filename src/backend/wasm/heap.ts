@@ -17,6 +17,8 @@ export class WasmHeap {
   private i32: Int32Array;
   /** Fill every output with NaN before the kernel runs (tests: catches unwritten elements). */
   poisonOutputs = false;
+  /** Called before each kernel call (the threads build turns its workers on there once they are parked). */
+  beforeCall: (() => void) | null = null;
 
   constructor(readonly ex: WasmKernelExports) {
     this.f32 = new Float32Array(ex.memory.buffer);
@@ -48,6 +50,7 @@ export class WasmHeap {
       total += Math.ceil((n * 4) / 64) * 64;
     }
     if (total > 0xffff_0000) throw new Error(`a wasm kernel call needs ${(total / 2 ** 30).toFixed(1)} GB at once; WebAssembly memory holds 4 GB`);
+    this.beforeCall?.();
     const base = this.ex.dm_alloc(Math.max(total, 64));
     if (base === 0) throw new Error(`the WebAssembly heap cannot grow by ${(total / 2 ** 20).toFixed(0)} MB (it holds 4 GB at most, and the browser may allow less)`);
     try {

@@ -4,6 +4,7 @@ import {
 } from '../kernels.js';
 import { kernelExports, type ScanShape } from './exports.js';
 import { WasmHeap } from './heap.js';
+import type { WasmThreads } from './threads.js';
 
 /** The kernels of the WebAssembly module, with what the tests and the bench reach for. */
 export interface WasmKernels extends Kernels {
@@ -12,18 +13,23 @@ export interface WasmKernels extends Kernels {
   poisonOutputs: boolean;
   /** Frees the kernels' scratch buffers in the module's heap; returns the bytes freed. */
   releaseMemory(): number;
+  /** Resolves with the thread count once every worker of the threads build is parked (1 at once for one thread). */
+  readonly ready: Promise<number>;
 }
 
 /**
  * The kernel set over an instance of native/diffmamba_kernels.wasm (the addon's C++ kernels
- * compiled to WebAssembly SIMD128), on one thread. Works wherever WebAssembly does: Node, a
- * browser page or a worker.
+ * compiled to WebAssembly SIMD128), on one thread; or, given `threads` (threads.ts), over the
+ * threads build's instance on the shared `memory`, whose kernels also run on its workers. Works
+ * wherever WebAssembly does: Node, a browser page or a worker.
  */
-export function createWasmKernels(instance: WebAssembly.Instance): WasmKernels {
-  const ex = kernelExports(instance);
+export function createWasmKernels(instance: WebAssembly.Instance, opts: { memory?: WebAssembly.Memory; threads?: WasmThreads } = {}): WasmKernels {
+  const ex = kernelExports(instance, opts.memory);
   // a reactor module's static initialisers, once
   (instance.exports._initialize as (() => void) | undefined)?.();
   const heap = new WasmHeap(ex);
+  const pool = opts.threads ?? null;
+  if (pool) heap.beforeCall = () => pool.beforeCall(ex);
   /** Fails unless `a` holds at least `need` elements: the module would read whatever lies past it. */
   const fit = (a: Float32Array, need: number, what: string): Float32Array => {
     if (a.length < need) throw new Error(`wasm kernels: ${what} has ${a.length} elements, the call needs ${need}`);
@@ -31,7 +37,9 @@ export function createWasmKernels(instance: WebAssembly.Instance): WasmKernels {
   };
   const k: WasmKernels = {
     name: 'wasm',
-    threads: 1,
+    get threads() {
+      return pool ? pool.active : 1;
+    },
     get poisonOutputs() {
       return heap.poisonOutputs;
     },
@@ -39,6 +47,7 @@ export function createWasmKernels(instance: WebAssembly.Instance): WasmKernels {
       heap.poisonOutputs = on;
     },
     releaseMemory: () => ex.dm_release_scratch(),
+    ready: pool ? pool.ready(ex) : Promise.resolve(1),
 
     matmul(a, b, m) {
       const needA = m.batch > 0 ? (m.batch - 1) * m.strideA + m.m * m.k : 0;
