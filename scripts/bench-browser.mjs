@@ -32,15 +32,28 @@ const timing = (lib, modelBytes, runs) => `
   times.sort((a, b) => a - b);
   return times[times.length >> 1];`;
 
-async function nodeMs(backend) {
+async function nodeMs(backend, threads) {
+  process.env.DIFF_MAMBA_THREADS = String(threads);
   const lib = await import(join(root, 'dist', 'src', 'index.js'));
   const { readFileSync } = await import('node:fs');
+  if (backend === 'wasm') {
+    const { loadWasmKernelsFromFile } = await import(join(root, 'dist', 'src', 'backend', 'wasm', 'node.js'));
+    const k = loadWasmKernelsFromFile(undefined, threads);
+    if (typeof k === 'string') throw new Error(k);
+    await k.ready;
+    lib.registerBackend('wasm', () => k);
+  } else {
+    const { loadNativeKernels } = await import(join(root, 'dist', 'src', 'backend', 'native', 'index.js'));
+    const k = loadNativeKernels(threads);
+    if (typeof k === 'string') throw new Error(k);
+    lib.registerBackend('native', () => k);
+  }
   lib.useBackend(backend);
   const bytes = new Uint8Array(readFileSync(join(root, 'models', 'denoise', 'denoise.safetensors')));
   return new Function('lib', 'bytes', timing('lib', 'bytes', RUNS))(lib, bytes);
 }
 
-async function browserMs() {
+async function browserMs(threads) {
   const server = spawn(process.execPath, [join(root, 'scripts', 'web.mjs'), '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise((resolve, reject) => {
     let out = '';
@@ -57,10 +70,12 @@ async function browserMs() {
     const page = await browser.newPage();
     await page.goto(url);
     /* global Worker, Blob -- page.evaluate's function runs in the page */
-    return await page.evaluate(async (body) => {
+    return await page.evaluate(async ([body, threads]) => {
       const src = `
         const lib = await import(new URL('/lib/diff-mamba.js', self.location.origin).href);
-        await lib.useWasmKernels(new URL('/kernels.wasm', self.location.origin));
+        const k = await lib.useWasmKernels(new URL('/kernels.wasm', self.location.origin),
+          { threads: ${threads}, threadsSource: new URL('/kernels-threads.wasm', self.location.origin) });
+        if (k.threads !== ${threads}) throw new Error('the page runs the wasm kernels on ' + k.threads + ' of ${threads} threads (crossOriginIsolated: ' + self.crossOriginIsolated + ')');
         const bytes = new Uint8Array(await (await fetch(new URL('/models/denoise/denoise.safetensors', self.location.origin))).arrayBuffer());
         self.postMessage(await (async () => { ${body} })());`;
       const w = new Worker(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })), { type: 'module' });
@@ -68,18 +83,22 @@ async function browserMs() {
         w.onmessage = (e) => resolve(e.data);
         w.onerror = (e) => reject(new Error(e.message));
       });
-    }, timing('lib', 'bytes', RUNS));
+    }, [timing('lib', 'bytes', RUNS), threads]);
   } finally {
     await browser.close();
     server.kill();
   }
 }
 
-process.env.DIFF_MAMBA_THREADS = '1';
-const chrome = await browserMs();
-const wasm = await nodeMs('wasm');
-const native = await nodeMs('native');
-console.log(`forward 256x256 (bundled model, 1 thread), median of ${RUNS}:`);
-console.log(`  headless chromium, wasm: ${chrome.toFixed(0)} ms`);
-console.log(`  node, wasm:              ${wasm.toFixed(0)} ms   (chromium / node wasm = ${(chrome / wasm).toFixed(2)})`);
-console.log(`  node, native:            ${native.toFixed(0)} ms   (chromium / native = ${(chrome / native).toFixed(2)}; target ≤ 4)`);
+const { availableParallelism } = await import('node:os');
+const counts = availableParallelism() > 1 ? [1, availableParallelism()] : [1];
+for (const threads of counts) {
+  const chrome = await browserMs(threads);
+  const wasm = await nodeMs('wasm', threads);
+  const native = await nodeMs('native', threads);
+  const t = `${threads} thread${threads === 1 ? '' : 's'}`;
+  console.log(`forward 256x256 (bundled model, ${t}), median of ${RUNS}:`);
+  console.log(`  headless chromium, wasm: ${chrome.toFixed(0)} ms`);
+  console.log(`  node, wasm:              ${wasm.toFixed(0)} ms   (chromium / node wasm = ${(chrome / wasm).toFixed(2)})`);
+  console.log(`  node, native:            ${native.toFixed(0)} ms   (chromium / native = ${(chrome / native).toFixed(2)}; target ≤ 4)`);
+}

@@ -48,7 +48,13 @@ const MOUNTS = [
   ['/examples/', join(root, 'examples')],
   ['/', join(root, 'examples', 'web')],
 ];
-const SINGLE = { '/kernels.wasm': join(root, 'native', 'diffmamba_kernels.wasm') };
+const SINGLE = {
+  '/kernels.wasm': join(root, 'native', 'diffmamba_kernels.wasm'),
+  '/kernels-threads.wasm': join(root, 'native', 'diffmamba_kernels_threads.wasm'),
+};
+// cross-origin isolation, without which browsers give pages no SharedArrayBuffer: the wasm
+// threads build needs it to share its memory with its workers
+const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
   '.map': 'application/json', '.wasm': 'application/wasm', '.png': 'image/png', '.jpg': 'image/jpeg',
@@ -80,7 +86,7 @@ const server = createServer((req, res) => {
     res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${path}`);
     return;
   }
-  res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': statSync(file).size, 'cache-control': 'no-cache' });
+  res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': statSync(file).size, 'cache-control': 'no-cache', ...ISOLATION });
   if (req.method === 'HEAD') res.end();
   else createReadStream(file).pipe(res);
 });

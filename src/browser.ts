@@ -11,7 +11,7 @@ export { Rng } from './tensor/random.js';
 export * as ops from './tensor/ops/index.js';
 export { kernels, useBackend, backendKernels, registerBackend, releaseKernelMemory, BACKEND_NAMES, type BackendName, type BackendLoader } from './backend/index.js';
 export type { Kernels } from './backend/kernels.js';
-export { createWasmKernels, compileWasmKernels, useWasmKernels, type WasmKernels, type WasmSource } from './backend/wasm/index.js';
+export { createWasmKernels, compileWasmKernels, useWasmKernels, type WasmKernels, type WasmSource, type WasmThreadOptions } from './backend/wasm/index.js';
 
 export { Module, StateDictError, ModelDisposedError } from './nn/index.js';
 export { DFT, DEFAULT_DFT_CONFIG, resolveDFTConfig, inferDFTConfig, loadModelFromBytes, modelFromStateDict, NonFiniteError, ConfigError } from './model/index.js';

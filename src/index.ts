@@ -9,7 +9,7 @@ export * as ops from './tensor/ops/index.js';
 import './backend/node.js';
 export { kernels, useBackend, nativeKernels, backendKernels, registerBackend, releaseKernelMemory, BACKEND_NAMES, type BackendName } from './backend/index.js';
 export { releaseNativeMemory, type NativeMemoryRelease } from './backend/native/index.js';
-export { createWasmKernels, compileWasmKernels, useWasmKernels, type WasmKernels, type WasmSource } from './backend/wasm/index.js';
+export { createWasmKernels, compileWasmKernels, useWasmKernels, type WasmKernels, type WasmSource, type WasmThreadOptions } from './backend/wasm/index.js';
 export type { Kernels } from './backend/kernels.js';
 
 export { Module, StateDictError, ModelDisposedError, Linear, Conv2d, LayerNorm, ChannelLayerNorm } from './nn/index.js';

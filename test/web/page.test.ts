@@ -102,6 +102,34 @@ test('the restoration page restores the example in headless chromium, equal to t
     assert.ok(pOut > pIn + 3, `the page's restoration gains over 3 dB against the clean photo (input ${pIn.toFixed(2)}, output ${pOut.toFixed(2)})`);
     assert.equal(Buffer.compare(Buffer.from(gotRgb), Buffer.from(wantRgb)), 0, 'the 8-bit result equals Node\'s');
     console.log(`browser restore: ${got.ms.toFixed(0)} ms on ${got.backend}; Y-PSNR ${pIn.toFixed(2)} → ${pOut.toFixed(2)} dB; max |page − node| ${worst}`);
+
+    // the threads build in the cross-origin isolated page: two threads (a nested worker), and
+    // the same outputs as the one-thread build in the same worker
+    const threaded = await page.evaluate(async () => {
+      const src = `
+        const lib = await import(new URL('/lib/diff-mamba.js', self.location.origin).href);
+        const one = await lib.compileWasmKernels(new URL('/kernels.wasm', self.location.origin));
+        const two = await lib.compileWasmKernels(new URL('/kernels.wasm', self.location.origin),
+          { threads: 2, threadsSource: new URL('/kernels-threads.wasm', self.location.origin) });
+        const r = (n, s) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + s));
+        const a = { b: 1, groups: 4, d: 8, n: 16, L: 2048, chunk: 64 };
+        const inp = { u: r(32 * 2048, 1), delta: r(32 * 2048, 2), A: r(32 * 16, 3).map((v) => -1 - Math.abs(v)), B: r(4 * 16 * 2048, 4), C: r(4 * 16 * 2048, 5), D: r(32, 6), deltaBias: r(32, 7) };
+        const conv = { n: 1, c: 16, h: 48, w: 40, o: 24, kh: 3, kw: 3, padH: 1, padW: 1, groups: 1, oh: 48, ow: 40 };
+        const x = r(16 * 48 * 40, 8), w = r(24 * 16 * 9, 9);
+        let diff = 0;
+        const cmp = (p, q) => { for (let i = 0; i < p.length; i++) diff = Math.max(diff, Math.abs(p[i] - q[i])); };
+        cmp(one.scan(inp, a).y, two.scan(inp, a).y);
+        cmp(one.conv2d(x, w, null, conv), two.conv2d(x, w, null, conv));
+        self.postMessage({ threads: two.threads, isolated: self.crossOriginIsolated, diff });`;
+      const worker = new Worker(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })), { type: 'module' });
+      return new Promise<{ threads: number; isolated: boolean; diff: number }>((resolve, reject) => {
+        worker.onmessage = (e) => resolve(e.data);
+        worker.onerror = (e) => reject(new Error(e.message));
+      });
+    });
+    assert.equal(threaded.isolated, true, 'the page is cross-origin isolated (scripts/web.mjs sends COOP and COEP)');
+    assert.equal(threaded.threads, 2, 'the threads build runs on two threads in the page');
+    assert.ok(threaded.diff <= 1e-6, `the threads build differs from the one-thread build by ${threaded.diff}`);
   } finally {
     await browser.close();
     proc.kill();

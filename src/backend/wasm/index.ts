@@ -1,2 +1,2 @@
 export { createWasmKernels, type WasmKernels } from './kernels.js';
-export { compileWasmKernels, useWasmKernels, type WasmSource } from './load.js';
+export { compileWasmKernels, useWasmKernels, type WasmSource, type WasmThreadOptions } from './load.js';

@@ -1,17 +1,55 @@
 import { registerBackend, useBackend } from '../index.js';
 import { createWasmKernels, type WasmKernels } from './kernels.js';
+import { canShareWasmMemory, newSharedWasmMemory, startThreadedWasmKernels, type WasmWorkerInit } from './threads.js';
 
 /** Where the kernels' module comes from: its address, its bytes, a fetch response or a compiled module. */
 export type WasmSource = string | URL | ArrayBuffer | Uint8Array<ArrayBuffer> | Response | WebAssembly.Module;
 
-/** Compiles and instantiates the kernels' module (asynchronously, as browsers require for large modules). */
-export async function compileWasmKernels(source: WasmSource): Promise<WasmKernels> {
-  let module: WebAssembly.Module;
-  if (source instanceof WebAssembly.Module) module = source;
-  else if (typeof source === 'string' || source instanceof URL) module = await compileResponse(await fetch(source));
-  else if (typeof Response !== 'undefined' && source instanceof Response) module = await compileResponse(source);
-  else module = await WebAssembly.compile(source as ArrayBuffer | Uint8Array<ArrayBuffer>);
-  return createWasmKernels(await WebAssembly.instantiate(module));
+/**
+ * Threads for the wasm kernels: with `threads` > 1, `threadsSource` (the threads build,
+ * `diff-mamba/kernels-threads.wasm`) runs every kernel on that many threads (Web Workers
+ * sharing its memory), where the runtime can share memory (a cross-origin isolated page);
+ * elsewhere the one-thread `source` is used.
+ */
+export interface WasmThreadOptions {
+  threads?: number;
+  threadsSource?: WasmSource;
+}
+
+async function compileModule(source: WasmSource): Promise<WebAssembly.Module> {
+  if (source instanceof WebAssembly.Module) return source;
+  if (typeof source === 'string' || source instanceof URL) return compileResponse(await fetch(source));
+  if (typeof Response !== 'undefined' && source instanceof Response) return compileResponse(source);
+  return WebAssembly.compile(source as ArrayBuffer | Uint8Array<ArrayBuffer>);
+}
+
+// a worker of the threads build: its own instance over the shared memory (threads.ts, wasmWorkerMain)
+const WORKER_SOURCE = `onmessage = (e) => {
+  const init = e.data;
+  const instance = new WebAssembly.Instance(init.module, { env: { memory: init.memory } });
+  instance.exports.__stack_pointer.value = init.stackTop;
+  instance.exports.dm_worker_loop(init.ith);
+};`;
+
+function spawnWebWorker(init: WasmWorkerInit): void {
+  const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+  new Worker(url).postMessage(init);
+}
+
+/**
+ * Compiles and instantiates the kernels' module (asynchronously, as browsers require for large
+ * modules); with threads, resolves once the workers run.
+ */
+export async function compileWasmKernels(source: WasmSource, opts: WasmThreadOptions = {}): Promise<WasmKernels> {
+  const threads = Math.max(1, Math.floor(opts.threads ?? 1));
+  if (threads > 1 && opts.threadsSource !== undefined && canShareWasmMemory() && typeof Worker !== 'undefined') {
+    const module = await compileModule(opts.threadsSource);
+    const memory = newSharedWasmMemory();
+    const k = startThreadedWasmKernels(module, memory, await WebAssembly.instantiate(module, { env: { memory } }), threads, spawnWebWorker);
+    await k.ready;
+    return k;
+  }
+  return createWasmKernels(await WebAssembly.instantiate(await compileModule(source)));
 }
 
 async function compileResponse(r: Response): Promise<WebAssembly.Module> {
@@ -20,8 +58,8 @@ async function compileResponse(r: Response): Promise<WebAssembly.Module> {
 }
 
 /** Compiles the kernels' module, registers it as the `wasm` backend and makes it the one in use. */
-export async function useWasmKernels(source: WasmSource): Promise<WasmKernels> {
-  const k = await compileWasmKernels(source);
+export async function useWasmKernels(source: WasmSource, opts: WasmThreadOptions = {}): Promise<WasmKernels> {
+  const k = await compileWasmKernels(source, opts);
   registerBackend('wasm', () => k, () => k.releaseMemory());
   useBackend('wasm');
   return k;

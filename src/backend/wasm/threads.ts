@@ -65,15 +65,18 @@ export class WasmThreads {
   }
 }
 
+/** A new memory for the threads build, shared between the caller's instance and the workers'. */
+export function newSharedWasmMemory(): WebAssembly.Memory {
+  return new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared: true });
+}
+
 /**
- * The wasm kernels on `threads` threads: the threads build (`module`) instantiated over a new
- * shared memory, and threads − 1 workers started by `spawn`, each with its own stack carved out
- * of that memory. The calling thread never blocks (it spins while the workers finish its call's
- * last shares), so it may be a browser's main thread.
+ * The wasm kernels on `threads` threads over the caller's `instance` of the threads build
+ * (`module`) on the shared `memory`: threads − 1 workers started by `spawn`, each with its own
+ * stack carved out of that memory. The calling thread never blocks (it spins while the workers
+ * finish its call's last shares), so it may be a browser's main thread.
  */
-export function createThreadedWasmKernels(module: WebAssembly.Module, threads: number, spawn: WasmWorkerSpawner): WasmKernels {
-  const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared: true });
-  const instance = new WebAssembly.Instance(module, { env: { memory } });
+export function startThreadedWasmKernels(module: WebAssembly.Module, memory: WebAssembly.Memory, instance: WebAssembly.Instance, threads: number, spawn: WasmWorkerSpawner): WasmKernels {
   const pool = new WasmThreads(Math.max(1, Math.floor(threads)));
   const kernels = createWasmKernels(instance, { memory, threads: pool });
   const alloc = instance.exports.dm_alloc as (bytes: number) => number;
@@ -83,4 +86,10 @@ export function createThreadedWasmKernels(module: WebAssembly.Module, threads: n
     spawn({ module, memory, ith, stackTop: (base + WORKER_STACK_BYTES) & ~15 });
   }
   return kernels;
+}
+
+/** startThreadedWasmKernels with the caller's instance made synchronously (Node, workers). */
+export function createThreadedWasmKernels(module: WebAssembly.Module, threads: number, spawn: WasmWorkerSpawner): WasmKernels {
+  const memory = newSharedWasmMemory();
+  return startThreadedWasmKernels(module, memory, new WebAssembly.Instance(module, { env: { memory } }), threads, spawn);
 }
