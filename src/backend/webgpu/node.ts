@@ -27,7 +27,9 @@ class DeviceThread {
   call(message: unknown, transfer: ArrayBuffer[] = []): Answer {
     Atomics.store(this.signal, 0, 0);
     this.worker.postMessage(message, transfer);
-    Atomics.wait(this.signal, 0, 0);
+    // a wait can end before the flag is raised (V8 wakes waiters to run interrupts, e.g. when
+    // another thread grows a shared WebAssembly memory): wait again until it is
+    while (Atomics.load(this.signal, 0) === 0) Atomics.wait(this.signal, 0, 0);
     const got = receiveMessageOnPort(this.port);
     if (!got) throw new Error('webgpu: the device thread woke without an answer');
     return got.message as Answer;
