@@ -42,12 +42,16 @@ export function countWork<T>(fn: () => T): { result: T; work: Work & { rows: Pro
   const active = kernels();
   const saved = { ...active };
   const prof = profileKernels(saved);
-  Object.assign(active as object, prof.kernels);
+  // only the kernels are swapped: a backend's other fields may be getters (wasm's threads)
+  const swap = (from: object): void => {
+    for (const [name, value] of Object.entries(from)) if (typeof value === 'function') (active as unknown as Record<string, unknown>)[name] = value;
+  };
+  swap(prof.kernels);
   let result: T;
   try {
     result = fn();
   } finally {
-    Object.assign(active as object, saved);
+    swap(saved);
   }
   return { result, work: sumRows(prof.rows()) };
 }
