@@ -166,9 +166,12 @@ int parked = 0;   // workers waiting in dm_worker_loop
 int workers = 0;  // workers that take part in jobs (kThreads − 1)
 }  // namespace
 
-DM_EXPORT(dm_worker_loop) void dmWorkerLoop(int ith) {
+int workerTrapped = 0;  // a worker trapped in a job since the caller last looked
+
+/** A worker's loop: waits for each job and runs its share. `rejoin`: re-entered after a trap (already counted as parked). */
+DM_EXPORT(dm_worker_loop) void dmWorkerLoop(int ith, int rejoin) {
   int seen = __atomic_load_n(&job.gen, __ATOMIC_ACQUIRE);
-  __atomic_fetch_add(&parked, 1, __ATOMIC_SEQ_CST);
+  if (!rejoin) __atomic_fetch_add(&parked, 1, __ATOMIC_SEQ_CST);
   for (;;) {
     while (__atomic_load_n(&job.gen, __ATOMIC_ACQUIRE) == seen) __builtin_wasm_memory_atomic_wait32(&job.gen, seen, -1);
     seen = __atomic_load_n(&job.gen, __ATOMIC_ACQUIRE);
@@ -176,6 +179,15 @@ DM_EXPORT(dm_worker_loop) void dmWorkerLoop(int ith) {
     __atomic_sub_fetch(&job.pending, 1, __ATOMIC_ACQ_REL);
   }
 }
+
+/** Called by a worker's JavaScript when its share trapped: the job counts it as done, and the caller will hear of it. */
+DM_EXPORT(dm_worker_trapped) void dmWorkerTrapped() {
+  __atomic_store_n(&workerTrapped, 1, __ATOMIC_SEQ_CST);
+  __atomic_sub_fetch(&job.pending, 1, __ATOMIC_ACQ_REL);
+}
+
+/** Whether a worker trapped since the last call (and clears it). */
+DM_EXPORT(dm_take_worker_trap) int dmTakeWorkerTrap() { return __atomic_exchange_n(&workerTrapped, 0, __ATOMIC_SEQ_CST); }
 
 DM_EXPORT(dm_parked_workers) int dmParkedWorkers() { return __atomic_load_n(&parked, __ATOMIC_SEQ_CST); }
 
@@ -192,6 +204,11 @@ extern "C" void dm_parallel(int nth, dm_task_fn fn, void* ctx) {
     for (int i = 0; i < nth; i++) fn(ctx, i, nth);
     return;
   }
+  // a caller whose own share trapped left without waiting: its workers finish first, and what
+  // they hit belongs to that call
+  while (__atomic_load_n(&job.pending, __ATOMIC_ACQUIRE) != 0) {
+  }
+  __atomic_store_n(&workerTrapped, 0, __ATOMIC_SEQ_CST);
   job.fn = fn;
   job.ctx = ctx;
   job.nth = nth;

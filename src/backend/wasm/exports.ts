@@ -36,6 +36,8 @@ export interface WasmKernelExports {
   dm_parked_workers?(): number;
   /** The threads build only: threads for the following calls (at most 1 + the parked workers); returns them. */
   dm_set_threads?(threads: number): number;
+  /** The threads build only: whether a worker's share trapped since the last look (and clears it). */
+  dm_take_worker_trap?(): number;
 }
 
 /** n, c, h, w, o, kh, kw, padH, padW, groups, oh, ow (convSizes in ../kernels.ts). */

@@ -19,6 +19,8 @@ export class WasmHeap {
   poisonOutputs = false;
   /** Called before each kernel call (the threads build turns its workers on there once they are parked). */
   beforeCall: (() => void) | null = null;
+  /** Called after each kernel call (the threads build reports a worker's trap there). */
+  afterCall: (() => void) | null = null;
 
   constructor(readonly ex: WasmKernelExports) {
     this.f32 = new Float32Array(ex.memory.buffer);
@@ -65,6 +67,7 @@ export class WasmHeap {
       const outs = outputs.map((_, j) => base + offsets[inputs.length + j]);
       if (this.poisonOutputs) lengths.forEach((n, j) => f32.fill(NaN, outs[j] >> 2, (outs[j] >> 2) + n));
       call(ins, outs);
+      this.afterCall?.();
       const after = this.views().f32;
       for (const i of writeBack) {
         const a = inputs[i];

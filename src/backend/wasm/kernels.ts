@@ -29,7 +29,10 @@ export function createWasmKernels(instance: WebAssembly.Instance, opts: { memory
   (instance.exports._initialize as (() => void) | undefined)?.();
   const heap = new WasmHeap(ex);
   const pool = opts.threads ?? null;
-  if (pool) heap.beforeCall = () => pool.beforeCall(ex);
+  if (pool) {
+    heap.beforeCall = () => pool.beforeCall(ex);
+    heap.afterCall = () => pool.afterCall(ex);
+  }
   /** Fails unless `a` holds at least `need` elements: the module would read whatever lies past it. */
   const fit = (a: Float32Array, need: number, what: string): Float32Array => {
     if (a.length < need) throw new Error(`wasm kernels: ${what} has ${a.length} elements, the call needs ${need}`);

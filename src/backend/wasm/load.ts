@@ -26,9 +26,15 @@ async function compileModule(source: WasmSource): Promise<WebAssembly.Module> {
 // a worker of the threads build: its own instance over the shared memory (threads.ts, wasmWorkerMain)
 const WORKER_SOURCE = `onmessage = (e) => {
   const init = e.data;
-  const instance = new WebAssembly.Instance(init.module, { env: { memory: init.memory } });
-  instance.exports.__stack_pointer.value = init.stackTop;
-  instance.exports.dm_worker_loop(init.ith);
+  const ex = new WebAssembly.Instance(init.module, { env: { memory: init.memory } }).exports;
+  for (let rejoin = 0; ; rejoin = 1) {
+    ex.__stack_pointer.value = init.stackTop;
+    try {
+      ex.dm_worker_loop(init.ith, rejoin);
+    } catch {
+      ex.dm_worker_trapped();
+    }
+  }
 };`;
 
 function spawnWebWorker(init: WasmWorkerInit): void {

@@ -17,7 +17,7 @@ export function wasmThreadsModulePath(): string {
 }
 
 /** Starts a worker thread for the threads build; it never keeps the process alive. */
-function spawnNodeWorker(init: WasmWorkerInit): void {
+export function spawnNodeWasmWorker(init: WasmWorkerInit): void {
   // execArgv: none of the parent's flags (under `node -e`, inheriting them would run the eval'd
   // script in the worker instead of this file)
   const worker = new Worker(new URL('./node-worker.js', import.meta.url), { workerData: init, execArgv: [] });
@@ -36,7 +36,7 @@ export function loadWasmKernelsFromFile(path: string = wasmModulePath(), threads
   const threadsPath = path === wasmModulePath() ? wasmThreadsModulePath() : null;
   try {
     if (threads > 1 && threadsPath && existsSync(threadsPath) && canShareWasmMemory())
-      return createThreadedWasmKernels(new WebAssembly.Module(readFileSync(threadsPath)), threads, spawnNodeWorker);
+      return createThreadedWasmKernels(new WebAssembly.Module(readFileSync(threadsPath)), threads, spawnNodeWasmWorker);
     return createWasmKernels(new WebAssembly.Instance(new WebAssembly.Module(readFileSync(path))));
   } catch (e) {
     return `the WebAssembly kernels at ${threads > 1 && threadsPath ? threadsPath : path} failed to load: ${(e as Error).message}`;

@@ -30,12 +30,22 @@ export function canShareWasmMemory(): boolean {
   return isolated !== false;
 }
 
-/** The body of a worker: its own instance over the shared memory and stack, parked until jobs come. Never returns. */
+/**
+ * The body of a worker: its own instance over the shared memory and stack, parked until jobs
+ * come. Never returns: a share that traps is reported to the caller (dm_worker_trapped), the
+ * stack reset, and the worker parks again.
+ */
 export function wasmWorkerMain(init: WasmWorkerInit): void {
   const instance = new WebAssembly.Instance(init.module, { env: { memory: init.memory } });
-  const ex = instance.exports as { __stack_pointer: WebAssembly.Global; dm_worker_loop(ith: number): void };
-  ex.__stack_pointer.value = init.stackTop;
-  ex.dm_worker_loop(init.ith);
+  const ex = instance.exports as { __stack_pointer: WebAssembly.Global; dm_worker_loop(ith: number, rejoin: number): void; dm_worker_trapped(): void };
+  for (let rejoin = 0; ; rejoin = 1) {
+    ex.__stack_pointer.value = init.stackTop;
+    try {
+      ex.dm_worker_loop(init.ith, rejoin);
+    } catch {
+      ex.dm_worker_trapped();
+    }
+  }
 }
 
 /**
@@ -49,6 +59,11 @@ export class WasmThreads {
 
   beforeCall(ex: WasmKernelExports): void {
     if (this.active < this.wanted && ex.dm_parked_workers!() >= this.wanted - 1) this.active = ex.dm_set_threads!(this.wanted);
+  }
+
+  /** Fails when a worker's share of the call just made trapped (its outputs are then incomplete). */
+  afterCall(ex: WasmKernelExports): void {
+    if (ex.dm_take_worker_trap!()) throw new Error('wasm kernels: a worker thread trapped in this call (memory access out of bounds?); its result is incomplete');
   }
 
   /** Resolves once every worker is parked (and turns them on), or after timeoutMs with the threads then running. */
