@@ -18,7 +18,7 @@ extern "C" float dmExp2Table[10] = {
 
 namespace {
 // Threads each kernel call uses: 1, unless the threads build (shared memory) has workers parked
-// in dm_worker_loop and the TypeScript side has turned them on (dm_set_threads).
+// in the pool (dm_worker_join) and the TypeScript side has turned them on (dm_set_threads).
 int kThreads = 1;
 constexpr int kMaxRank = 16;
 
@@ -151,8 +151,8 @@ void dmGather(const float* src, const int32_t* strides, float* out, const int32_
 
 #if defined(__wasm_atomics__)
 // The pool of the threads build: instances of this module in workers (Web Workers or Node's
-// worker_threads) share its memory, each with its own stack, and wait in dm_worker_loop for a
-// job: the task and its context (a lambda on the caller's stack, which lives in that memory).
+// worker_threads) share its memory, each with its own stack, and take each job in
+// dm_worker_step: the task and its context (a lambda on the caller's stack, in that memory).
 namespace {
 struct Job {
   int gen;      // bumped for each job; workers wait on it
@@ -162,22 +162,30 @@ struct Job {
   void* ctx;
 };
 Job job;
-int parked = 0;   // workers waiting in dm_worker_loop
+int parked = 0;   // workers that have joined (dm_worker_join)
 int workers = 0;  // workers that take part in jobs (kThreads − 1)
 }  // namespace
 
 int workerTrapped = 0;  // a worker trapped in a job since the caller last looked
 
-/** A worker's loop: waits for each job and runs its share. `rejoin`: re-entered after a trap (already counted as parked). */
-DM_EXPORT(dm_worker_loop) void dmWorkerLoop(int ith, int rejoin) {
-  int seen = __atomic_load_n(&job.gen, __ATOMIC_ACQUIRE);
-  if (!rejoin) __atomic_fetch_add(&parked, 1, __ATOMIC_SEQ_CST);
-  for (;;) {
-    while (__atomic_load_n(&job.gen, __ATOMIC_ACQUIRE) == seen) __builtin_wasm_memory_atomic_wait32(&job.gen, seen, -1);
-    seen = __atomic_load_n(&job.gen, __ATOMIC_ACQUIRE);
-    if (ith < job.nth) job.fn(job.ctx, ith, job.nth);
-    __atomic_sub_fetch(&job.pending, 1, __ATOMIC_ACQ_REL);
-  }
+/** A worker joins the pool (counted as parked); its JavaScript then waits on dm_worker_gen_at. */
+DM_EXPORT(dm_worker_join) void dmWorkerJoin() { __atomic_fetch_add(&parked, 1, __ATOMIC_SEQ_CST); }
+
+/** The address of the job counter the workers wait on (with Atomics.wait, from JavaScript). */
+DM_EXPORT(dm_worker_gen_at) int* dmWorkerGenAt() { return &job.gen; }
+
+/**
+ * One step of a worker: if a job newer than `seen` is posted, runs this worker's share of it;
+ * returns the job counter it has served. Workers wait between steps in JavaScript
+ * (Atomics.wait), not in memory.atomic.wait32, so no wasm frame is suspended while V8 wakes a
+ * waiting thread to run an interrupt (which corrupted the stack pointer on Node 20).
+ */
+DM_EXPORT(dm_worker_step) int dmWorkerStep(int ith, int seen) {
+  const int gen = __atomic_load_n(&job.gen, __ATOMIC_ACQUIRE);
+  if (gen == seen) return seen;
+  if (ith < job.nth) job.fn(job.ctx, ith, job.nth);
+  __atomic_sub_fetch(&job.pending, 1, __ATOMIC_ACQ_REL);
+  return gen;
 }
 
 /** Called by a worker's JavaScript when its share trapped: the job counts it as done, and the caller will hear of it. */
@@ -214,7 +222,7 @@ extern "C" void dm_parallel(int nth, dm_task_fn fn, void* ctx) {
   job.nth = nth;
   __atomic_store_n(&job.pending, workers, __ATOMIC_RELAXED);
   __atomic_fetch_add(&job.gen, 1, __ATOMIC_RELEASE);
-  __builtin_wasm_memory_atomic_notify(&job.gen, static_cast<unsigned>(workers));
+  __builtin_wasm_memory_atomic_notify(&job.gen, static_cast<unsigned>(workers));  // wakes their Atomics.wait
   fn(ctx, 0, nth);
   for (int i = workers + 1; i < nth; i++) fn(ctx, i, nth);  // shares beyond the pool, if asked for more
   // The caller, its share done, spins rather than waits: it may be a thread that must not block

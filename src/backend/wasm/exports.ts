@@ -32,7 +32,7 @@ export interface WasmKernelExports {
   dm_ss2d_merge(ys: number, out: number, b: number, c: number, h: number, w: number): void;
   dm_binary(op: number, a: number, aStrides: number, b: number, bStrides: number, out: number, shape: number, rank: number): void;
   dm_gather(src: number, strides: number, out: number, shape: number, rank: number): void;
-  /** The threads build only (native/diffmamba_kernels_threads.wasm): workers parked in dm_worker_loop. */
+  /** The threads build only (native/diffmamba_kernels_threads.wasm): workers that have joined (dm_worker_join). */
   dm_parked_workers?(): number;
   /** The threads build only: threads for the following calls (at most 1 + the parked workers); returns them. */
   dm_set_threads?(threads: number): number;

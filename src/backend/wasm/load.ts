@@ -27,11 +27,17 @@ async function compileModule(source: WasmSource): Promise<WebAssembly.Module> {
 const WORKER_SOURCE = `onmessage = (e) => {
   const init = e.data;
   const ex = new WebAssembly.Instance(init.module, { env: { memory: init.memory } }).exports;
-  for (let rejoin = 0; ; rejoin = 1) {
+  const gen = new Int32Array(init.memory.buffer);
+  const at = ex.dm_worker_gen_at() >> 2;
+  let seen = Atomics.load(gen, at);
+  ex.dm_worker_join();
+  for (;;) {
+    Atomics.wait(gen, at, seen);
     ex.__stack_pointer.value = init.stackTop;
     try {
-      ex.dm_worker_loop(init.ith, rejoin);
+      seen = ex.dm_worker_step(init.ith, seen);
     } catch {
+      seen = Atomics.load(gen, at);
       ex.dm_worker_trapped();
     }
   }

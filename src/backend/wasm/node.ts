@@ -26,12 +26,18 @@ export function spawnNodeWasmWorker(init: WasmWorkerInit): void {
   worker.unref();
 }
 
+/** The wasm backend's threads: DIFF_MAMBA_THREADS when it is set, else one (the threads build is opt-in in Node). */
+export function wasmThreadCount(): number {
+  const env = process.env.DIFF_MAMBA_THREADS;
+  return env !== undefined && env.trim() !== '' ? defaultThreadCount() : 1;
+}
+
 /**
  * The wasm kernels from the module on disk (compiled synchronously), or why they cannot load.
- * With threads > 1 (default: DIFF_MAMBA_THREADS, else every core) and the threads build beside
- * it, the kernels run on that many threads once the workers have started (`ready`).
+ * With threads > 1 (default: wasmThreadCount()) and the threads build beside it, the kernels
+ * run on that many threads once the workers have started (`ready`).
  */
-export function loadWasmKernelsFromFile(path: string = wasmModulePath(), threads: number = defaultThreadCount()): WasmKernels | string {
+export function loadWasmKernelsFromFile(path: string = wasmModulePath(), threads: number = wasmThreadCount()): WasmKernels | string {
   if (!existsSync(path)) return `the WebAssembly kernels are missing (${path}; build them with \`node scripts/build-wasm.mjs\`)`;
   const threadsPath = path === wasmModulePath() ? wasmThreadsModulePath() : null;
   try {

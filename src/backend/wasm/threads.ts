@@ -31,18 +31,26 @@ export function canShareWasmMemory(): boolean {
 }
 
 /**
- * The body of a worker: its own instance over the shared memory and stack, parked until jobs
- * come. Never returns: a share that traps is reported to the caller (dm_worker_trapped), the
- * stack reset, and the worker parks again.
+ * The body of a worker: its own instance over the shared memory and stack; waits (in
+ * JavaScript) for each job and runs its share. Never returns: a share that traps is reported
+ * to the caller (dm_worker_trapped) and the worker goes on with the next job.
  */
 export function wasmWorkerMain(init: WasmWorkerInit): void {
-  const instance = new WebAssembly.Instance(init.module, { env: { memory: init.memory } });
-  const ex = instance.exports as { __stack_pointer: WebAssembly.Global; dm_worker_loop(ith: number, rejoin: number): void; dm_worker_trapped(): void };
-  for (let rejoin = 0; ; rejoin = 1) {
+  const ex = new WebAssembly.Instance(init.module, { env: { memory: init.memory } }).exports as {
+    __stack_pointer: WebAssembly.Global; dm_worker_gen_at(): number; dm_worker_join(): void; dm_worker_step(ith: number, seen: number): number; dm_worker_trapped(): void;
+  };
+  const gen = new Int32Array(init.memory.buffer);
+  const at = ex.dm_worker_gen_at() >> 2;
+  let seen = Atomics.load(gen, at);
+  ex.dm_worker_join();
+  for (;;) {
+    Atomics.wait(gen, at, seen);
     ex.__stack_pointer.value = init.stackTop;
     try {
-      ex.dm_worker_loop(init.ith, rejoin);
+      seen = ex.dm_worker_step(init.ith, seen);
     } catch {
+      // the share trapped: the job was posted after `seen`, so it is the one now counted
+      seen = Atomics.load(gen, at);
       ex.dm_worker_trapped();
     }
   }
