@@ -164,9 +164,8 @@ struct Job {
 Job job;
 int parked = 0;   // workers that have joined (dm_worker_join)
 int workers = 0;  // workers that take part in jobs (kThreads − 1)
-}  // namespace
-
 int workerTrapped = 0;  // a worker trapped in a job since the caller last looked
+}  // namespace
 
 /** A worker joins the pool (counted as parked); its JavaScript then waits on dm_worker_gen_at. */
 DM_EXPORT(dm_worker_join) void dmWorkerJoin() { __atomic_fetch_add(&parked, 1, __ATOMIC_SEQ_CST); }
@@ -226,8 +225,8 @@ extern "C" void dm_parallel(int nth, dm_task_fn fn, void* ctx) {
   fn(ctx, 0, nth);
   for (int i = workers + 1; i < nth; i++) fn(ctx, i, nth);  // shares beyond the pool, if asked for more
   // The caller, its share done, spins rather than waits: it may be a thread that must not block
-  // (a browser's main thread), and memory.atomic.wait32 on Node 20's main thread corrupted the
-  // instance's stack pointer here (workers wait safely).
+  // (a browser's main thread), and memory.atomic.wait32 corrupted the instance's stack pointer on
+  // Node 20 (workers wait in JavaScript, between dm_worker_step calls).
   while (__atomic_load_n(&job.pending, __ATOMIC_ACQUIRE) != 0) {
   }
 }

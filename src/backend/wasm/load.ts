@@ -1,6 +1,6 @@
 import { registerBackend, useBackend } from '../index.js';
 import { createWasmKernels, type WasmKernels } from './kernels.js';
-import { canShareWasmMemory, newSharedWasmMemory, startThreadedWasmKernels, type WasmWorkerInit } from './threads.js';
+import { canShareWasmMemory, newSharedWasmMemory, startThreadedWasmKernels, wasmWorkerMain, type WasmWorkerInit } from './threads.js';
 
 /** Where the kernels' module comes from: its address, its bytes, a fetch response or a compiled module. */
 export type WasmSource = string | URL | ArrayBuffer | Uint8Array<ArrayBuffer> | Response | WebAssembly.Module;
@@ -23,25 +23,8 @@ async function compileModule(source: WasmSource): Promise<WebAssembly.Module> {
   return WebAssembly.compile(source as ArrayBuffer | Uint8Array<ArrayBuffer>);
 }
 
-// a worker of the threads build: its own instance over the shared memory (threads.ts, wasmWorkerMain)
-const WORKER_SOURCE = `onmessage = (e) => {
-  const init = e.data;
-  const ex = new WebAssembly.Instance(init.module, { env: { memory: init.memory } }).exports;
-  const gen = new Int32Array(init.memory.buffer);
-  const at = ex.dm_worker_gen_at() >> 2;
-  let seen = Atomics.load(gen, at);
-  ex.dm_worker_join();
-  for (;;) {
-    Atomics.wait(gen, at, seen);
-    ex.__stack_pointer.value = init.stackTop;
-    try {
-      seen = ex.dm_worker_step(init.ith, seen);
-    } catch {
-      seen = Atomics.load(gen, at);
-      ex.dm_worker_trapped();
-    }
-  }
-};`;
+// a Web Worker of the threads build runs threads.ts's wasmWorkerMain (it uses only globals) on its first message
+const WORKER_SOURCE = `onmessage = (e) => (${wasmWorkerMain.toString()})(e.data);`;
 
 function spawnWebWorker(init: WasmWorkerInit): void {
   const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));

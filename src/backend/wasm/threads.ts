@@ -31,7 +31,8 @@ export function canShareWasmMemory(): boolean {
 }
 
 /**
- * The body of a worker: its own instance over the shared memory and stack; waits (in
+ * The body of a worker (Node's worker thread calls it; a Web Worker gets its source text, so it
+ * may use globals only): its own instance over the shared memory and stack; waits (in
  * JavaScript) for each job and runs its share. Never returns: a share that traps is reported
  * to the caller (dm_worker_trapped) and the worker goes on with the next job.
  */
