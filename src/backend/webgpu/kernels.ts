@@ -10,6 +10,7 @@ import {
   type ChannelNormArgs, type Conv2dArgs, type Kernels, type ScanArgs, type ScanInputs,
 } from '../kernels.js';
 import { f32Bits, groupsFor, MAX_GROUPS_PER_DIM, outputBuffer, scratchBuffer, type GpuJob, type GpuPass } from './job.js';
+import { CONV_BLOCK_TILE } from './shaders/conv-blocked.js';
 import { MATMUL_TILE } from './shaders/matmul.js';
 import { SCAN_MAX_STATES } from './shaders/scan.js';
 
@@ -115,6 +116,18 @@ function pointwiseJob(w: Float32Array, v: Float32Array, rows: number, inner: num
   };
 }
 
+/**
+ * A dense convolution's pass as an implicit matrix product (shaders/conv-blocked.ts) over a
+ * rows × cols result per image, or null when its grid would exceed the dispatch limits (the
+ * direct shader then serves it).
+ */
+function blockedConvJob(shader: string, inputs: Float32Array[], a: Conv2dArgs, rows: number, cols: number, images: number, extra: number[] = []): GpuJob | null {
+  const gx = Math.ceil(cols / CONV_BLOCK_TILE), gy = Math.ceil(rows / CONV_BLOCK_TILE);
+  if (a.groups !== 1 || gx > MAX_GROUPS_PER_DIM || gy > MAX_GROUPS_PER_DIM || images > MAX_GROUPS_PER_DIM) return null;
+  const params = [a.n, a.c, a.h, a.w, a.o, a.kh, a.kw, a.padH, a.padW, a.oh, a.ow, ...extra];
+  return { inputs, outputs: [images * rows * cols], scratch: [], passes: [{ shader, bindings: [...inputs.keys(), inputs.length], params, workgroups: [gx, gy, images] }] };
+}
+
 export function createWebgpuKernels(run: RunJob, adapter: string): WebgpuKernels {
   const one = (job: GpuJob): Float32Array => run(job)[0];
   return {
@@ -146,15 +159,21 @@ export function createWebgpuKernels(run: RunJob, adapter: string): WebgpuKernels
     conv2d(x, w, bias, a) {
       const total = a.n * a.o * a.oh * a.ow;
       if (isPointwise(a)) return one(pointwiseJob(w, x, a.o, a.c, a.h * a.w, a.n, false, bias));
+      const blocked = blockedConvJob('conv2dBlocked', [x, w, bias ?? EMPTY], a, a.o, a.oh * a.ow, a.n, [+(bias !== null)]);
+      if (blocked) return one(blocked);
       return one(flatJob('conv2d', [x, w, bias ?? EMPTY], [total], total, [...convParams(a), +(bias !== null)]));
     },
     conv2dBackwardInput(gy, w, a) {
       const total = a.n * a.c * a.h * a.w;
       if (isPointwise(a)) return one(pointwiseJob(w, gy, a.c, a.o, a.h * a.w, a.n, true));
+      const blocked = blockedConvJob('conv2dBackwardInputBlocked', [gy, w], a, a.c, a.h * a.w, a.n);
+      if (blocked) return one(blocked);
       return one(flatJob('conv2dBackwardInput', [gy, w], [total], total, convParams(a)));
     },
     conv2dBackwardWeight(gy, x, a) {
       const total = a.o * (a.c / a.groups) * a.kh * a.kw;
+      const blocked = blockedConvJob('conv2dBackwardWeightBlocked', [gy, x], a, a.o, a.c * a.kh * a.kw, 1);
+      if (blocked) return one(blocked);
       return one(flatJob('conv2dBackwardWeight', [gy, x], [total], total, convParams(a)));
     },
 

@@ -1,4 +1,5 @@
 /** Every shader of the webgpu backend, by the key its passes name. */
+import { conv2dBackwardInputBlockedShader, conv2dBackwardWeightBlockedShader, conv2dBlockedShader } from './conv-blocked.js';
 import { conv2dBackwardInputShader, conv2dBackwardWeightShader, conv2dShader } from './conv.js';
 import { gateBackwardShader, gateShader, ss2dGatherShader, ss2dMergeShader, unaryBackwardShader, unaryShader } from './elementwise.js';
 import { matmulShader } from './matmul.js';
@@ -11,6 +12,9 @@ export const SHADERS: Record<string, string> = {
   conv2d: conv2dShader,
   conv2dBackwardInput: conv2dBackwardInputShader,
   conv2dBackwardWeight: conv2dBackwardWeightShader,
+  conv2dBlocked: conv2dBlockedShader,
+  conv2dBackwardInputBlocked: conv2dBackwardInputBlockedShader,
+  conv2dBackwardWeightBlocked: conv2dBackwardWeightBlockedShader,
   channelNorm: channelNormShader,
   channelNormBackward: channelNormBackwardShader,
   channelNormWeight: channelNormWeightShader,
