@@ -2,6 +2,7 @@ import '../../src/backend/node.js';
 import { createNativeKernels, loadNativeAddon, type NativeAddon } from '../../src/backend/native/index.js';
 import { loadWasmKernelsFromFile } from '../../src/backend/wasm/node.js';
 import type { WasmKernels } from '../../src/backend/wasm/kernels.js';
+import { webgpuKernelsWith, type WebgpuKernels } from '../../src/backend/webgpu/kernels.js';
 import type { Kernels } from '../../src/backend/kernels.js';
 import { backendKernels } from '../../src/backend/index.js';
 import { Rng } from '../../src/tensor/random.js';
@@ -74,6 +75,12 @@ if (typeof wasmThreadsOrReason !== 'string') {
 }
 /** The webgpu kernels (a WebGPU adapter through the `webgpu` package), or why they are unavailable. */
 export const webgpuOrReason: Kernels | string = backendKernels('webgpu');
+/**
+ * The webgpu kernels with the other forward scan (parallel chunks where the adapter runs the
+ * serial one, and back), so both scans are checked on whatever adapter the tests get.
+ */
+export const webgpuOtherScan: WebgpuKernels | null =
+  typeof webgpuOrReason === 'string' ? null : webgpuKernelsWith(webgpuOrReason as WebgpuKernels, { parallelScan: !(webgpuOrReason as WebgpuKernels).parallelScan });
 /** Skip a compiled-kernels suite only when neither the addon nor the wasm module loads. */
 export const compiledSkipReason: string | false =
   typeof addonOrReason === 'string' && typeof wasmOrReason === 'string' ? `no compiled kernels: ${addonOrReason}; ${wasmOrReason}` : false;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { jsKernels } from '../../src/backend/js/index.js';
 import { createNativeKernels } from '../../src/backend/native/index.js';
 import type { ChannelNormArgs, Kernels, ScanArgs, ScanInputs } from '../../src/backend/kernels.js';
-import { addon, assertClose, compiledSkipReason, forEachCompiled, rand, skipReason } from './native-helpers.js';
+import { addon, assertClose, compiledSkipReason, forEachCompiled, rand, skipReason, webgpuOtherScan } from './native-helpers.js';
 
 function checkNorm(a: ChannelNormArgs, seed: number, withBias: boolean): void {
   const len = a.n * a.c * a.hw;
@@ -66,6 +66,12 @@ function checkScan(a: ScanArgs, seed: number): void {
       assertClose(rb[key], g[key], 1e-4, `scanBackward ${key} ${what}`);
     }
   });
+  if (webgpuOtherScan) {
+    const r = webgpuOtherScan.scan(inp, a);
+    const what = `${JSON.stringify(a)} webgpu parallelScan=${webgpuOtherScan.parallelScan}`;
+    assertClose(r.y, f.y, 1e-4, `scan y ${what}`);
+    assertClose(r.states, f.states, 1e-4, `scan states ${what}`);
+  }
 }
 
 test('compiled (native and wasm) scan forward and backward match js', { skip: compiledSkipReason }, () => {

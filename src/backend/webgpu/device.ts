@@ -17,8 +17,15 @@ const RAISED_LIMITS = ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxCompu
 
 const keptAlive: GPU[] = [];
 
+/** An open device: its adapter's name, and whether that adapter is a CPU implementation (info.isFallbackAdapter). */
+export interface OpenedDevice {
+  device: GPUDevice;
+  adapter: string;
+  fallback: boolean;
+}
+
 /** A device with the limits the kernels want, or why there is none. */
-export async function openDevice(gpu: GPU): Promise<{ device: GPUDevice; adapter: string } | string> {
+export async function openDevice(gpu: GPU): Promise<OpenedDevice | string> {
   // Dawn for Node frees its instance when the GPU object is collected, under a live device
   keptAlive.push(gpu);
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
@@ -26,7 +33,7 @@ export async function openDevice(gpu: GPU): Promise<{ device: GPUDevice; adapter
   const requiredLimits: Record<string, number> = {};
   for (const k of RAISED_LIMITS) requiredLimits[k] = adapter.limits[k];
   const device = await adapter.requestDevice({ requiredLimits });
-  return { device, adapter: describeAdapter(adapter.info) };
+  return { device, adapter: describeAdapter(adapter.info), fallback: adapter.info.isFallbackAdapter === true };
 }
 
 export class GpuRunner {

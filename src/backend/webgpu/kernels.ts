@@ -16,10 +16,28 @@ import { SCAN_MAX_STATES } from './shaders/scan.js';
 
 export type RunJob = (job: GpuJob) => Float32Array[];
 
-export interface WebgpuKernels extends Kernels {
+export interface WebgpuOptions {
+  /**
+   * The forward scan's chunks in parallel (three passes, twice the exponentials) rather than one
+   * thread per channel along the whole sequence: what a GPU needs to fill its cores, and 2× slower
+   * on a CPU implementation of WebGPU (SwiftShader on two cores), where the loaders turn it off.
+   */
+  parallelScan: boolean;
+}
+
+export interface WebgpuKernels extends Kernels, Readonly<WebgpuOptions> {
   readonly name: 'webgpu';
   /** The adapter the device belongs to, as the bench names it. */
   readonly adapter: string;
+}
+
+const runners = new WeakMap<WebgpuKernels, RunJob>();
+
+/** The same device's kernels with other options (the tests run both scans on one adapter). */
+export function webgpuKernelsWith(k: WebgpuKernels, options: Partial<WebgpuOptions>): WebgpuKernels {
+  const run = runners.get(k);
+  if (!run) throw new Error('webgpuKernelsWith: not kernels made by createWebgpuKernels');
+  return createWebgpuKernels(run, k.adapter, { parallelScan: k.parallelScan, ...options });
 }
 
 const EMPTY = new Float32Array(1);
@@ -128,12 +146,13 @@ function blockedConvJob(shader: string, inputs: Float32Array[], a: Conv2dArgs, r
   return { inputs, outputs: [images * rows * cols], scratch: [], passes: [{ shader, bindings: [...inputs.keys(), inputs.length], params, workgroups: [gx, gy, images] }] };
 }
 
-export function createWebgpuKernels(run: RunJob, adapter: string): WebgpuKernels {
+export function createWebgpuKernels(run: RunJob, adapter: string, options: WebgpuOptions): WebgpuKernels {
   const one = (job: GpuJob): Float32Array => run(job)[0];
-  return {
+  const kernels: WebgpuKernels = {
     name: 'webgpu',
     threads: 1,
     adapter,
+    parallelScan: options.parallelScan,
 
     matmul(a, b, m) {
       const len = matmulOutputLength(m);
@@ -204,8 +223,23 @@ export function createWebgpuKernels(run: RunJob, adapter: string): WebgpuKernels
       const { bc, cOffset } = packBC(inp, need);
       const threads = a.b * ch;
       const nChunks = Math.ceil(a.L / a.chunk);
-      const [y, states] = run(flatJob('scan', [inp.u, inp.delta, scanConsts(inp, ch, a.n), bc], [threads * a.L, threads * nChunks * a.n], threads, scanParams(a, cOffset)));
-      return { y, states };
+      const inputs = [inp.u, inp.delta, scanConsts(inp, ch, a.n), bc];
+      const params = scanParams(a, cOffset);
+      if (nChunks === 1 || !options.parallelScan) {
+        const [y, states] = run(flatJob('scan', inputs, [threads * a.L, threads * nChunks * a.n], threads, params));
+        return { y, states };
+      }
+      // the chunks in parallel: buffers 0–3 inputs, 4 y, 5 states, 6 the chunks' (Π e, h_local)
+      const local = threads * nChunks * a.n;
+      const job: GpuJob = { inputs, outputs: [threads * a.L, local], scratch: [2 * local], passes: [] };
+      const [y, states, part] = [outputBuffer(job, 0), outputBuffer(job, 1), scratchBuffer(job, 0)];
+      job.passes = [
+        { shader: 'scanChunkLocal', bindings: [0, 1, 2, 3, part], params: [local, ...params], workgroups: groupsFor(local) },
+        { shader: 'scanChunkCarry', bindings: [part, states], params: [threads * a.n, ...params], workgroups: groupsFor(threads * a.n) },
+        { shader: 'scanChunkOutput', bindings: [0, 1, 2, 3, states, y], params: [threads * nChunks, ...params], workgroups: groupsFor(threads * nChunks) },
+      ];
+      const [yOut, statesOut] = run(job);
+      return { y: yOut, states: statesOut };
     },
     scanBackward(inp, states, gy, a) {
       const ch = a.groups * a.d;
@@ -282,4 +316,6 @@ export function createWebgpuKernels(run: RunJob, adapter: string): WebgpuKernels
 
     empty: (length) => new Float32Array(length),
   };
+  runners.set(kernels, run);
+  return kernels;
 }

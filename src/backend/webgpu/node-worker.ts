@@ -39,7 +39,7 @@ async function open(): Promise<void> {
     return;
   }
   runner = new GpuRunner(opened.device);
-  answer({ adapter: opened.adapter });
+  answer({ adapter: opened.adapter, fallback: opened.fallback });
 }
 
 parentPort!.on('message', (msg: { type: 'open' } | { type: 'run'; job: GpuJob }) => {

@@ -8,7 +8,7 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from '
 import type { GpuJob } from './job.js';
 import { createWebgpuKernels, type WebgpuKernels } from './kernels.js';
 
-type Answer = { error: string } | { adapter: string } | { outputs: Float32Array[] };
+type Answer = { error: string } | { adapter: string; fallback: boolean } | { outputs: Float32Array[] };
 
 class DeviceThread {
   private readonly signal = new Int32Array(new SharedArrayBuffer(4));
@@ -59,5 +59,5 @@ export function loadWebgpuKernels(): WebgpuKernels | string {
     if (!('outputs' in answer)) throw new Error('webgpu: the device thread answered out of turn');
     return answer.outputs;
   };
-  return createWebgpuKernels(run, opened.adapter);
+  return createWebgpuKernels(run, opened.adapter, { parallelScan: !opened.fallback });
 }

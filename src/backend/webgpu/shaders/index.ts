@@ -4,7 +4,9 @@ import { conv2dBackwardInputShader, conv2dBackwardWeightShader, conv2dShader } f
 import { gateBackwardShader, gateShader, ss2dGatherShader, ss2dMergeShader, unaryBackwardShader, unaryShader } from './elementwise.js';
 import { matmulShader } from './matmul.js';
 import { channelNormBackwardShader, channelNormShader, channelNormWeightShader } from './norm.js';
-import { scanBackwardChannelShader, scanBackwardReduceShader, scanBackwardStateShader, scanShader } from './scan.js';
+import {
+  scanBackwardChannelShader, scanBackwardReduceShader, scanBackwardStateShader, scanChunkCarryShader, scanChunkLocalShader, scanChunkOutputShader, scanShader,
+} from './scan.js';
 import { binaryShader, gatherShader } from './strided.js';
 
 export const SHADERS: Record<string, string> = {
@@ -19,6 +21,9 @@ export const SHADERS: Record<string, string> = {
   channelNormBackward: channelNormBackwardShader,
   channelNormWeight: channelNormWeightShader,
   scan: scanShader,
+  scanChunkLocal: scanChunkLocalShader,
+  scanChunkCarry: scanChunkCarryShader,
+  scanChunkOutput: scanChunkOutputShader,
   scanBackwardChannel: scanBackwardChannelShader,
   scanBackwardState: scanBackwardStateShader,
   scanBackwardReduce: scanBackwardReduceShader,

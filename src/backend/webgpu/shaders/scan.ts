@@ -1,6 +1,6 @@
 /**
  * The selective scan, as backend/js/scan.ts. Forward: one thread per (batch, channel) with its
- * n states in registers. Backward, three passes:
+ * n states in registers, or, for sequences of several chunks, the chunks in parallel (below). Backward, three passes:
  *   1. per (batch, channel): du, ddelta, and partial sums of dA, dD, dDeltaBias, recomputing each
  *      chunk's states from the saved ones into scratch, then running the chunk in reverse;
  *   2. per (batch, group, state): dB and dC, summed over the group's channels (each state's
@@ -49,6 +49,86 @@ export const scanShader = flatShader({
       let so = (i * nChunks + l / chunk) * n;
       for (var s = 0u; s < n; s++) { states[so + s] = h[s]; }
     }
+  }`,
+});
+
+/*
+ * The forward over chunks in parallel, for sequences of several chunks: the recurrence
+ * h ← e·h + x is affine in h, so a chunk started from zero gives (Π e, h_local) and the state
+ * after the chunk is Π e · h_in + h_local.
+ *   A. per (batch·channel, chunk, state): Π e and h_local of the chunk (scratch `part`);
+ *   B. per (batch·channel, state): the chunks chained in order, each state after a chunk written
+ *      to `states` (what the single-pass shader saves);
+ *   C. per (batch·channel, chunk): the chunk's steps again from the state before it, all n
+ *      states in registers, writing y.
+ * The same inputs and parameters as scanShader.
+ */
+const CHUNK_STEP = /* wgsl */ `
+  let bi = row / ch; let c = row % ch; let k = c / d;
+  let bcb = (bi * G + k) * bcStride;
+  let aRow = c * n;
+  let bias = consts[ch * n + ch + c];
+  let l0 = cj * chunk; let l1 = min(L, l0 + chunk);
+  let seqBase = row * L;`;
+
+/** Pass A: thread (row, cj, s) → part[((row·nChunks + cj)·n + s)·2 + {0, 1}] = (Π e, h_local). */
+export const scanChunkLocalShader = flatShader({
+  read: ['u', 'delta', 'consts', 'bc'],
+  write: ['part'],
+  helpers: ACTIVATIONS_WGSL,
+  body: /* wgsl */ `
+  if (i >= p[0]) { return; }${SIZES}
+  let s = i % n; let cj = (i / n) % nChunks; let row = i / (n * nChunks);${CHUNK_STEP}
+  let a = consts[aRow + s];
+  var prod = 1.0; var h = 0.0;
+  for (var l = l0; l < l1; l++) {
+    let dt = softplus_(delta[seqBase + l] + bias);
+    let e = exp(dt * a);
+    prod *= e;
+    h = e * h + dt * bc[bcb + s * L + l] * u[seqBase + l];
+  }
+  part[2u * i] = prod;
+  part[2u * i + 1u] = h;`,
+});
+
+/** Pass B: thread (row, s) chains its chunks: states[(row·nChunks + cj)·n + s]. */
+export const scanChunkCarryShader = flatShader({
+  read: ['part'],
+  write: ['states'],
+  body: /* wgsl */ `
+  if (i >= p[0]) { return; }${SIZES}
+  let s = i % n; let row = i / n;
+  var h = 0.0;
+  for (var cj = 0u; cj < nChunks; cj++) {
+    let q = (row * nChunks + cj) * n + s;
+    h = part[2u * q] * h + part[2u * q + 1u];
+    states[q] = h;
+  }`,
+});
+
+/** Pass C: thread (row, cj) runs its chunk from the state before it and writes y. */
+export const scanChunkOutputShader = flatShader({
+  read: ['u', 'delta', 'consts', 'bc', 'states'],
+  write: ['y'],
+  helpers: ACTIVATIONS_WGSL,
+  body: /* wgsl */ `
+  if (i >= p[0]) { return; }${SIZES}
+  let cj = i % nChunks; let row = i / nChunks;${CHUNK_STEP}
+  let Dc = consts[ch * n + c];
+  var h: array<f32, ${SCAN_MAX_STATES}>;
+  for (var s = 0u; s < n; s++) {
+    if (cj == 0u) { h[s] = 0.0; } else { h[s] = states[(row * nChunks + cj - 1u) * n + s]; }
+  }
+  for (var l = l0; l < l1; l++) {
+    let dt = softplus_(delta[seqBase + l] + bias);
+    let ul = u[seqBase + l];
+    var yl = Dc * ul;
+    for (var s = 0u; s < n; s++) {
+      let hs = exp(dt * consts[aRow + s]) * h[s] + dt * bc[bcb + s * L + l] * ul;
+      h[s] = hs;
+      yl += bc[cOff + bcb + s * L + l] * hs;
+    }
+    y[seqBase + l] = yl;
   }`,
 });
 
