@@ -21,6 +21,38 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let row0 = wid.y * 32u + lid.y * 4u;
   let col0 = wid.x * 32u + lid.x * 4u;`;
 
+/**
+ * The block of a thread whose columns are the pixels of an image (bn) of hh×ww: its 4 channels
+ * `rows` (of `limit`) and its 4 pixels' row and column, moved by ± the padding, in `py`, `px`.
+ * Clamped indices keep every read in bounds; the rows and columns past the edge are not written.
+ */
+const pixelBlock = (rows: string, limit: string, hh: string, ww: string, py: string, px: string, sign: '+' | '-') => /* wgsl */ `
+  let bn = wid.z;
+  let npx = ${hh} * ${ww};
+  if (row0 >= ${limit} || col0 >= npx) { return; }
+  var ${rows}: array<u32, 4>;
+  var ${py}: array<i32, 4>;
+  var ${px}: array<i32, 4>;
+  for (var j = 0u; j < 4u; j++) {
+    ${rows}[j] = min(row0 + j, ${limit} - 1u);
+    let q = min(col0 + j, npx - 1u);
+    ${py}[j] = i32(q / ${ww}) ${sign} padH;
+    ${px}[j] = i32(q % ${ww}) ${sign} padW;
+  }`;
+
+/**
+ * `name` = the four values (j = 0…3) of `arr` at row `iy`, column `ix` of the h×w plane starting
+ * at row `plane`, zero where that falls outside (the padding).
+ */
+const load4 = (name: string, arr: string, plane: string, hh: string, ww: string, iy: string, ix: string) => /* wgsl */ `
+        var v: array<f32, 4>;
+        for (var j = 0u; j < 4u; j++) {
+          let iy = ${iy}; let ix = ${ix};
+          v[j] = 0.0;
+          if (iy >= 0 && iy < i32(${hh}) && ix >= 0 && ix < i32(${ww})) { v[j] = ${arr}[(${plane} + u32(iy)) * ${ww} + u32(ix)]; }
+        }
+        let ${name} = vec4f(v[0], v[1], v[2], v[3]);`;
+
 /** Writes the block s (rows × cols clipped at the edges) to `out` at base + row·ld + col. */
 const STORE = (out: string, base: string, ld: string, rows: string, cols: string, extra = '') => /* wgsl */ `
   for (var r = 0u; r < 4u; r++) {
@@ -36,32 +68,14 @@ const STORE = (out: string, base: string, ld: string, rows: string, cols: string
 
 /** y[b, oc, q] = bias[oc] + Σ_(ci, ky, kx) wt[oc, ci, ky, kx] · x[b, ci, at q shifted by the tap]. */
 export const conv2dBlockedShader = customShader(['x', 'wt', 'bias'], ['y'], /* wgsl */ `${HEAD}
-  let bn = wid.z;
-  let npx = oh * ow;
-  if (row0 >= o || col0 >= npx) { return; }
-  // clamped indices keep every read in bounds; the rows and columns past the edge are not written
-  var oc: array<u32, 4>;
-  var py: array<i32, 4>;
-  var px: array<i32, 4>;
-  for (var j = 0u; j < 4u; j++) {
-    oc[j] = min(row0 + j, o - 1u);
-    let q = min(col0 + j, npx - 1u);
-    py[j] = i32(q / ow) - padH;
-    px[j] = i32(q % ow) - padW;
-  }
+${pixelBlock('oc', 'o', 'oh', 'ow', 'py', 'px', '-')}
   let taps = c * kh * kw;
   var s: array<vec4f, 4>;
   for (var ci = 0u; ci < c; ci++) {
     let xc = (bn * c + ci) * h;
     for (var ky = 0u; ky < kh; ky++) {
       for (var kx = 0u; kx < kw; kx++) {
-        var v: array<f32, 4>;
-        for (var j = 0u; j < 4u; j++) {
-          let iy = py[j] + i32(ky); let ix = px[j] + i32(kx);
-          v[j] = 0.0;
-          if (iy >= 0 && iy < i32(h) && ix >= 0 && ix < i32(w)) { v[j] = x[(xc + u32(iy)) * w + u32(ix)]; }
-        }
-        let xv = vec4f(v[0], v[1], v[2], v[3]);
+${load4('xv', 'x', 'xc', 'h', 'w', 'py[j] + i32(ky)', 'px[j] + i32(kx)')}
         let t = (ci * kh + ky) * kw + kx;
         for (var r = 0u; r < 4u; r++) { s[r] += wt[oc[r] * taps + t] * xv; }
       }
@@ -73,30 +87,13 @@ ${STORE('y', 'bn * o * npx', 'npx', 'o', 'npx')}
 
 /** dx[b, ci, q] = Σ_(oc, ky, kx) wt[oc, ci, ky, kx] · gy[b, oc, at q shifted back by the tap]. */
 export const conv2dBackwardInputBlockedShader = customShader(['gy', 'wt'], ['dx'], /* wgsl */ `${HEAD}
-  let bn = wid.z;
-  let npx = h * w;
-  if (row0 >= c || col0 >= npx) { return; }
-  var ch: array<u32, 4>;
-  var qy: array<i32, 4>;
-  var qx: array<i32, 4>;
-  for (var j = 0u; j < 4u; j++) {
-    ch[j] = min(row0 + j, c - 1u);
-    let q = min(col0 + j, npx - 1u);
-    qy[j] = i32(q / w) + padH;
-    qx[j] = i32(q % w) + padW;
-  }
+${pixelBlock('ch', 'c', 'h', 'w', 'qy', 'qx', '+')}
   var s: array<vec4f, 4>;
   for (var oc = 0u; oc < o; oc++) {
     let yc = (bn * o + oc) * oh;
     for (var ky = 0u; ky < kh; ky++) {
       for (var kx = 0u; kx < kw; kx++) {
-        var v: array<f32, 4>;
-        for (var j = 0u; j < 4u; j++) {
-          let oy = qy[j] - i32(ky); let ox = qx[j] - i32(kx);
-          v[j] = 0.0;
-          if (oy >= 0 && oy < i32(oh) && ox >= 0 && ox < i32(ow)) { v[j] = gy[(yc + u32(oy)) * ow + u32(ox)]; }
-        }
-        let gv = vec4f(v[0], v[1], v[2], v[3]);
+${load4('gv', 'gy', 'yc', 'oh', 'ow', 'qy[j] - i32(ky)', 'qx[j] - i32(kx)')}
         for (var r = 0u; r < 4u; r++) { s[r] += wt[((oc * c + ch[r]) * kh + ky) * kw + kx] * gv; }
       }
     }
@@ -123,13 +120,7 @@ export const conv2dBackwardWeightBlockedShader = customShader(['gy', 'x'], ['dw'
   for (var bn = 0u; bn < n; bn++) {
     for (var oy = 0u; oy < oh; oy++) {
       for (var ox = 0u; ox < ow; ox++) {
-        var v: array<f32, 4>;
-        for (var j = 0u; j < 4u; j++) {
-          let iy = i32(oy) + ty[j]; let ix = i32(ox) + tx[j];
-          v[j] = 0.0;
-          if (iy >= 0 && iy < i32(h) && ix >= 0 && ix < i32(w)) { v[j] = x[((bn * c + tc[j]) * h + u32(iy)) * w + u32(ix)]; }
-        }
-        let xv = vec4f(v[0], v[1], v[2], v[3]);
+${load4('xv', 'x', '(bn * c + tc[j]) * h', 'h', 'w', 'i32(oy) + ty[j]', 'i32(ox) + tx[j]')}
         let g = (bn * o) * oh * ow + oy * ow + ox;
         for (var r = 0u; r < 4u; r++) { s[r] += gy[g + oc[r] * oh * ow] * xv; }
       }

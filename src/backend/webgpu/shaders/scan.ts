@@ -21,6 +21,18 @@ const SIZES = /* wgsl */ `
   let ch = G * d;
   let nChunks = (L + chunk - 1u) / chunk;`;
 
+/** One forward step l of a channel whose sequence starts at `base`: the n states h and y[base + l]. */
+const forwardStep = (base: string) => /* wgsl */ `
+    let dt = softplus_(delta[${base} + l] + bias);
+    let ul = u[${base} + l];
+    var yl = Dc * ul;
+    for (var s = 0u; s < n; s++) {
+      let hs = exp(dt * consts[aRow + s]) * h[s] + dt * bc[bcb + s * L + l] * ul;
+      h[s] = hs;
+      yl += bc[cOff + bcb + s * L + l] * hs;
+    }
+    y[${base} + l] = yl;`;
+
 /** Inputs u, delta, consts, bc; outputs y, states. */
 export const scanShader = flatShader({
   read: ['u', 'delta', 'consts', 'bc'],
@@ -36,15 +48,7 @@ export const scanShader = flatShader({
   var h: array<f32, ${SCAN_MAX_STATES}>;
   for (var s = 0u; s < n; s++) { h[s] = 0.0; }
   for (var l = 0u; l < L; l++) {
-    let dt = softplus_(delta[row + l] + bias);
-    let ul = u[row + l];
-    var yl = Dc * ul;
-    for (var s = 0u; s < n; s++) {
-      let hs = exp(dt * consts[aRow + s]) * h[s] + dt * bc[bcb + s * L + l] * ul;
-      h[s] = hs;
-      yl += bc[cOff + bcb + s * L + l] * hs;
-    }
-    y[row + l] = yl;
+${forwardStep('row')}
     if (l % chunk == chunk - 1u || l == L - 1u) {
       let so = (i * nChunks + l / chunk) * n;
       for (var s = 0u; s < n; s++) { states[so + s] = h[s]; }
@@ -120,15 +124,7 @@ export const scanChunkOutputShader = flatShader({
     if (cj == 0u) { h[s] = 0.0; } else { h[s] = states[(row * nChunks + cj - 1u) * n + s]; }
   }
   for (var l = l0; l < l1; l++) {
-    let dt = softplus_(delta[seqBase + l] + bias);
-    let ul = u[seqBase + l];
-    var yl = Dc * ul;
-    for (var s = 0u; s < n; s++) {
-      let hs = exp(dt * consts[aRow + s]) * h[s] + dt * bc[bcb + s * L + l] * ul;
-      h[s] = hs;
-      yl += bc[cOff + bcb + s * L + l] * hs;
-    }
-    y[seqBase + l] = yl;
+${forwardStep('seqBase')}
   }`,
 });
 
