@@ -232,14 +232,14 @@ export function createWebgpuKernels(run: RunJob, adapter: string, options: Webgp
       // the chunks in parallel: buffers 0–3 inputs, 4 y, 5 states, 6 the chunks' (Π e, h_local)
       const local = threads * nChunks * a.n;
       const job: GpuJob = { inputs, outputs: [threads * a.L, local], scratch: [2 * local], passes: [] };
-      const [y, states, part] = [outputBuffer(job, 0), outputBuffer(job, 1), scratchBuffer(job, 0)];
+      const [yAt, statesAt, partAt] = [outputBuffer(job, 0), outputBuffer(job, 1), scratchBuffer(job, 0)];
       job.passes = [
-        { shader: 'scanChunkLocal', bindings: [0, 1, 2, 3, part], params: [local, ...params], workgroups: groupsFor(local) },
-        { shader: 'scanChunkCarry', bindings: [part, states], params: [threads * a.n, ...params], workgroups: groupsFor(threads * a.n) },
-        { shader: 'scanChunkOutput', bindings: [0, 1, 2, 3, states, y], params: [threads * nChunks, ...params], workgroups: groupsFor(threads * nChunks) },
+        { shader: 'scanChunkLocal', bindings: [0, 1, 2, 3, partAt], params: [local, ...params], workgroups: groupsFor(local) },
+        { shader: 'scanChunkCarry', bindings: [partAt, statesAt], params: [threads * a.n, ...params], workgroups: groupsFor(threads * a.n) },
+        { shader: 'scanChunkOutput', bindings: [0, 1, 2, 3, statesAt, yAt], params: [threads * nChunks, ...params], workgroups: groupsFor(threads * nChunks) },
       ];
-      const [yOut, statesOut] = run(job);
-      return { y: yOut, states: statesOut };
+      const [y, states] = run(job);
+      return { y, states };
     },
     scanBackward(inp, states, gy, a) {
       const ch = a.groups * a.d;

@@ -54,14 +54,14 @@ const load4 = (name: string, arr: string, plane: string, hh: string, ww: string,
         let ${name} = vec4f(v[0], v[1], v[2], v[3]);`;
 
 /** Writes the block s (rows × cols clipped at the edges) to `out` at base + row·ld + col. */
-const STORE = (out: string, base: string, ld: string, rows: string, cols: string, extra = '') => /* wgsl */ `
+const STORE = (out: string, base: string, ld: string, rows: string, cols: string) => /* wgsl */ `
   for (var r = 0u; r < 4u; r++) {
     let row = row0 + r;
     if (row >= ${rows}) { break; }
     for (var j = 0u; j < 4u; j++) {
       let col = col0 + j;
       if (col >= ${cols}) { break; }
-      ${out}[${base} + row * ${ld} + col] = s[r][j]${extra};
+      ${out}[${base} + row * ${ld} + col] = s[r][j];
     }
   }
 }`;

@@ -1,6 +1,7 @@
 /**
  * The selective scan, as backend/js/scan.ts. Forward: one thread per (batch, channel) with its
- * n states in registers, or, for sequences of several chunks, the chunks in parallel (below). Backward, three passes:
+ * n states in registers, or, for sequences of several chunks, the chunks in parallel (below).
+ * Backward, three passes:
  *   1. per (batch, channel): du, ddelta, and partial sums of dA, dD, dDeltaBias, recomputing each
  *      chunk's states from the saved ones into scratch, then running the chunk in reverse;
  *   2. per (batch, group, state): dB and dC, summed over the group's channels (each state's
