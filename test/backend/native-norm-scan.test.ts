@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { jsKernels } from '../../src/backend/js/index.js';
 import { createNativeKernels } from '../../src/backend/native/index.js';
 import type { ChannelNormArgs, Kernels, ScanArgs, ScanInputs } from '../../src/backend/kernels.js';
-import { addon, assertClose, compiledSkipReason, forEachCompiled, rand, skipReason, webgpuOtherScan } from './native-helpers.js';
+import { addon, assertClose, compiledSkipReason, forEachCompiled, rand, skipReason, webgpuOtherScan, webgpuOrReason } from './native-helpers.js';
+import { webgpuKernelsWith, type WebgpuKernels } from '../../src/backend/webgpu/kernels.js';
 
 function checkNorm(a: ChannelNormArgs, seed: number, withBias: boolean): void {
   const len = a.n * a.c * a.hw;
@@ -51,6 +52,10 @@ function scanInputs(a: ScanArgs, seed: number): ScanInputs {
   };
 }
 
+/** The chunk-parallel backward with a scratch so small that its chunks run one or two per slice. */
+const webgpuSlicedScan: WebgpuKernels | null =
+  typeof webgpuOrReason === 'string' ? null : webgpuKernelsWith(webgpuOrReason as WebgpuKernels, { parallelScan: true, scanBackwardScratch: 2000 });
+
 function checkScan(a: ScanArgs, seed: number): void {
   const inp = scanInputs(a, seed);
   const f = jsKernels.scan(inp, a);
@@ -61,16 +66,25 @@ function checkScan(a: ScanArgs, seed: number): void {
     const r = k.scan(inp, a);
     assertClose(r.y, f.y, 1e-4, `scan y ${what}`);
     assertClose(r.states, f.states, 1e-4, `scan states ${what}`);
-    const rb = k.scanBackward(inp, f.states, gy, a);
-    for (const key of ['du', 'ddelta', 'dA', 'dB', 'dC', 'dD', 'dDeltaBias'] as const) {
-      assertClose(rb[key], g[key], 1e-4, `scanBackward ${key} ${what}`);
-    }
+    checkScanBackward(k.scanBackward(inp, f.states, gy, a), g, what);
   });
   if (webgpuOtherScan) {
     const r = webgpuOtherScan.scan(inp, a);
     const what = `${JSON.stringify(a)} webgpu parallelScan=${webgpuOtherScan.parallelScan}`;
     assertClose(r.y, f.y, 1e-4, `scan y ${what}`);
     assertClose(r.states, f.states, 1e-4, `scan states ${what}`);
+    checkScanBackward(webgpuOtherScan.scanBackward(inp, f.states, gy, a), g, what);
+  }
+  if (webgpuSlicedScan) {
+    const what = `${JSON.stringify(a)} webgpu parallel backward in slices of ${webgpuSlicedScan.scanBackwardScratch} floats`;
+    checkScanBackward(webgpuSlicedScan.scanBackward(inp, f.states, gy, a), g, what);
+  }
+}
+
+function checkScanBackward(got: ReturnType<Kernels['scanBackward']>, want: ReturnType<Kernels['scanBackward']>, what: string): void {
+  for (const key of ['du', 'ddelta', 'dA', 'dB', 'dC', 'dD', 'dDeltaBias'] as const) {
+    assert.equal(got[key].length, want[key].length, `scanBackward ${key} length ${what}`);
+    assertClose(got[key], want[key], 1e-4, `scanBackward ${key} ${what}`);
   }
 }
 

@@ -18,11 +18,17 @@ export type RunJob = (job: GpuJob) => Float32Array[];
 
 export interface WebgpuOptions {
   /**
-   * The forward scan's chunks in parallel (three passes, twice the exponentials) rather than one
-   * thread per channel along the whole sequence: what a GPU needs to fill its cores, and 2× slower
-   * on a CPU implementation of WebGPU (SwiftShader on two cores), where the loaders turn it off.
+   * The scan's chunks in parallel, forward (three passes, twice the exponentials) and backward
+   * (five), rather than one thread per channel along the whole sequence: what a GPU needs to fill
+   * its cores, and 2× slower on a CPU implementation of WebGPU (SwiftShader on two cores), where
+   * the loaders turn it off.
    */
   parallelScan: boolean;
+  /**
+   * Most floats the chunk-parallel backward's recomputed states may take (default 2^24, 64 MB);
+   * its chunks run in slices that fit.
+   */
+  scanBackwardScratch?: number;
 }
 
 export interface WebgpuKernels extends Kernels, Readonly<WebgpuOptions> {
@@ -37,7 +43,7 @@ const runners = new WeakMap<WebgpuKernels, RunJob>();
 export function webgpuKernelsWith(k: WebgpuKernels, options: Partial<WebgpuOptions>): WebgpuKernels {
   const run = runners.get(k);
   if (!run) throw new Error('webgpuKernelsWith: not kernels made by createWebgpuKernels');
-  return createWebgpuKernels(run, k.adapter, { parallelScan: k.parallelScan, ...options });
+  return createWebgpuKernels(run, k.adapter, { parallelScan: k.parallelScan, scanBackwardScratch: k.scanBackwardScratch, ...options });
 }
 
 const EMPTY = new Float32Array(1);
@@ -146,6 +152,56 @@ function blockedConvJob(shader: string, inputs: Float32Array[], a: Conv2dArgs, r
   return { inputs, outputs: [images * rows * cols], scratch: [], passes: [{ shader, bindings: [...inputs.keys(), inputs.length], params, workgroups: [gx, gy, images] }] };
 }
 
+/** The scan backward's outputs in a job: [du | ddelta], [dA | dD | dDeltaBias], [dB | dC]. */
+function scanBackwardOutputs(job: GpuJob): [number, number, number] {
+  return [outputBuffer(job, 0), outputBuffer(job, 1), outputBuffer(job, 2)];
+}
+
+/** One thread per channel along its whole sequence, one per (batch, group, state) for dB and dC; sets the job's scratch. */
+function serialScanBackward(job: GpuJob, a: ScanArgs, params: number[]): GpuPass[] {
+  const ch = a.groups * a.d;
+  const perChannel = a.b * ch;
+  const perState = a.b * a.groups * a.n;
+  job.scratch = [perChannel * (a.n + 2), perChannel * (a.chunk + 1) * a.n, perState * (a.chunk + 1)];
+  const [dseq, red, dbc] = scanBackwardOutputs(job);
+  const [part, hs1, hs2] = [0, 1, 2].map((i) => scratchBuffer(job, i));
+  return [
+    { shader: 'scanBackwardChannel', bindings: [0, 1, 2, 3, dseq, part, hs1], params: [perChannel, ...params], workgroups: groupsFor(perChannel) },
+    { shader: 'scanBackwardState', bindings: [0, 1, 2, 3, dbc, hs2], params: [perState, ...params], workgroups: groupsFor(perState) },
+    { shader: 'scanBackwardReduce', bindings: [part, red], params: [ch, ...params, 1], workgroups: groupsFor(ch) },
+  ];
+}
+
+const SCAN_BACKWARD_SCRATCH = 1 << 24;
+
+/** The chunks in parallel (shaders/scan.ts, passes A–D), then the reduction; sets the job's scratch. */
+function chunkedScanBackward(job: GpuJob, a: ScanArgs, params: number[], scratchFloats: number): GpuPass[] {
+  const ch = a.groups * a.d;
+  const rows = a.b * ch;
+  const nChunks = Math.ceil(a.L / a.chunk);
+  const perChunkState = rows * (a.chunk + 1) * a.n;
+  const slice = Math.max(1, Math.min(nChunks, Math.floor(scratchFloats / perChunkState)));
+  const states = rows * nChunks * a.n;
+  const stateThreads = a.b * a.groups * a.n * nChunks;
+  // part: the (row, chunk) sums, then the carries (shaders/scan.ts)
+  job.scratch = [rows * nChunks * (a.n + 2) + states, slice * perChunkState, stateThreads * (a.chunk + 1), 2 * states];
+  const [dseq, red, dbc] = scanBackwardOutputs(job);
+  const [part, hs1, hs2, part2] = [0, 1, 2, 3].map((i) => scratchBuffer(job, i));
+  const passes: GpuPass[] = [
+    { shader: 'scanBackChunkLocal', bindings: [0, 1, 2, part2], params: [states, ...params], workgroups: groupsFor(states) },
+    { shader: 'scanBackChunkCarry', bindings: [part2, part], params: [rows * a.n, ...params], workgroups: groupsFor(rows * a.n) },
+  ];
+  for (let first = 0; first < nChunks; first += slice) {
+    const count = Math.min(slice, nChunks - first);
+    passes.push({ shader: 'scanBackChunkChannel', bindings: [0, 1, 2, 3, dseq, part, hs1], params: [rows * count, ...params, first, count], workgroups: groupsFor(rows * count) });
+  }
+  passes.push(
+    { shader: 'scanBackChunkState', bindings: [0, 1, 2, 3, part, dbc, hs2], params: [stateThreads, ...params], workgroups: groupsFor(stateThreads) },
+    { shader: 'scanBackwardReduce', bindings: [part, red], params: [ch, ...params, nChunks], workgroups: groupsFor(ch) },
+  );
+  return passes;
+}
+
 export function createWebgpuKernels(run: RunJob, adapter: string, options: WebgpuOptions): WebgpuKernels {
   const one = (job: GpuJob): Float32Array => run(job)[0];
   const kernels: WebgpuKernels = {
@@ -153,6 +209,7 @@ export function createWebgpuKernels(run: RunJob, adapter: string, options: Webgp
     threads: 1,
     adapter,
     parallelScan: options.parallelScan,
+    scanBackwardScratch: options.scanBackwardScratch,
 
     matmul(a, b, m) {
       const len = matmulOutputLength(m);
@@ -252,17 +309,9 @@ export function createWebgpuKernels(run: RunJob, adapter: string, options: Webgp
       seq.set(gy.subarray(0, seqLen), 2 * seqLen);
       const bcLen = a.b * a.groups * a.n * a.L;
       const params = scanParams(a, cOffset);
+      const nChunks = Math.ceil(a.L / a.chunk);
       const job: GpuJob = { inputs: [seq, scanConsts(inp, ch, a.n), bc, states], outputs: [2 * seqLen, ch * a.n + 2 * ch, 2 * bcLen], scratch: [], passes: [] };
-      job.scratch = [a.b * ch * (a.n + 2), a.b * ch * (a.chunk + 1) * a.n, a.b * a.groups * a.n * (a.chunk + 1)];
-      const [dseq, red, dbc] = [outputBuffer(job, 0), outputBuffer(job, 1), outputBuffer(job, 2)];
-      const [part, hs1, hs2] = [scratchBuffer(job, 0), scratchBuffer(job, 1), scratchBuffer(job, 2)];
-      const perChannel = a.b * ch;
-      const perState = a.b * a.groups * a.n;
-      job.passes = [
-        { shader: 'scanBackwardChannel', bindings: [0, 1, 2, 3, dseq, part, hs1], params: [perChannel, ...params], workgroups: groupsFor(perChannel) },
-        { shader: 'scanBackwardState', bindings: [0, 1, 2, 3, dbc, hs2], params: [perState, ...params], workgroups: groupsFor(perState) },
-        { shader: 'scanBackwardReduce', bindings: [part, red], params: [ch, ...params], workgroups: groupsFor(ch) },
-      ];
+      job.passes = nChunks === 1 || !options.parallelScan ? serialScanBackward(job, a, params) : chunkedScanBackward(job, a, params, options.scanBackwardScratch ?? SCAN_BACKWARD_SCRATCH);
       const [ds, r, d] = run(job);
       const cn = ch * a.n;
       return {

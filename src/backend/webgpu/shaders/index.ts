@@ -5,6 +5,7 @@ import { gateBackwardShader, gateShader, ss2dGatherShader, ss2dMergeShader, unar
 import { matmulShader } from './matmul.js';
 import { channelNormBackwardShader, channelNormShader, channelNormWeightShader } from './norm.js';
 import {
+  scanBackChunkChannelShader, scanBackChunkCarryShader, scanBackChunkLocalShader, scanBackChunkStateShader,
   scanBackwardChannelShader, scanBackwardReduceShader, scanBackwardStateShader, scanChunkCarryShader, scanChunkLocalShader, scanChunkOutputShader, scanShader,
 } from './scan.js';
 import { binaryShader, gatherShader } from './strided.js';
@@ -27,6 +28,10 @@ export const SHADERS: Record<string, string> = {
   scanBackwardChannel: scanBackwardChannelShader,
   scanBackwardState: scanBackwardStateShader,
   scanBackwardReduce: scanBackwardReduceShader,
+  scanBackChunkLocal: scanBackChunkLocalShader,
+  scanBackChunkCarry: scanBackChunkCarryShader,
+  scanBackChunkChannel: scanBackChunkChannelShader,
+  scanBackChunkState: scanBackChunkStateShader,
   unary: unaryShader,
   unaryBackward: unaryBackwardShader,
   gate: gateShader,

@@ -1,7 +1,7 @@
 /**
  * The selective scan, as backend/js/scan.ts. Forward: one thread per (batch, channel) with its
  * n states in registers, or, for sequences of several chunks, the chunks in parallel (below).
- * Backward, three passes:
+ * Backward, three passes, or for several chunks their chunk-parallel forms (below):
  *   1. per (batch, channel): du, ddelta, and partial sums of dA, dD, dDeltaBias, recomputing each
  *      chunk's states from the saved ones into scratch, then running the chunk in reverse;
  *   2. per (batch, group, state): dB and dC, summed over the group's channels (each state's
@@ -129,33 +129,20 @@ ${forwardStep('seqBase')}
   }`,
 });
 
-/**
- * Pass 1. Inputs seq = [u | delta | gy] (each b·K·d·L), consts, bc, states; outputs
- * dseq = [du | ddelta], part ((b·K·d, n + 2): dA's n sums, dD, dDeltaBias), hs (scratch,
- * (b·K·d, chunk + 1, n)).
+/*
+ * The backward's per-chunk steps, shared by the serial shaders (a thread walks every chunk of
+ * its row, last to first, its adjoint `carry` passed on from each chunk to the one before) and
+ * the chunk-parallel ones (a thread takes one chunk `ci`, its carry read from the chained
+ * chunk adjoints). In scope: r (the (batch, channel) row), row = r·L, ci (i32), the sizes, and
+ * for a channel thread bcb, aRow, Dc, bias, total, hb (its chunk + 1 rows of n in `hs`).
  */
-export const scanBackwardChannelShader = flatShader({
-  read: ['seq', 'consts', 'bc', 'states'],
-  write: ['dseq', 'part', 'hs'],
-  helpers: ACTIVATIONS_WGSL,
-  body: /* wgsl */ `
-  if (i >= p[0]) { return; }${SIZES}
-  let total = b * ch * L;
-  let bi = i / ch; let c = i % ch; let k = c / d;
-  let row = i * L;
-  let bcb = (bi * G + k) * bcStride;
-  let aRow = c * n;
-  let Dc = consts[ch * n + c]; let bias = consts[ch * n + ch + c];
-  let hb = i * (chunk + 1u) * n;
-  var carry: array<f32, ${SCAN_MAX_STATES}>;
-  var dA: array<f32, ${SCAN_MAX_STATES}>;
-  for (var s = 0u; s < n; s++) { carry[s] = 0.0; dA[s] = 0.0; }
-  var dD = 0.0; var dBias = 0.0;
-  for (var ci = i32(nChunks) - 1; ci >= 0; ci--) {
+
+/** A channel thread's chunk ci: its states recomputed into hs, then its steps in reverse (du, ddelta, dA, dD, dBias). */
+const CHANNEL_CHUNK = /* wgsl */ `
     let l0 = u32(ci) * chunk;
     let l1 = min(L, l0 + chunk);
     for (var s = 0u; s < n; s++) {
-      if (ci == 0) { hs[hb + s] = 0.0; } else { hs[hb + s] = states[(i * nChunks + u32(ci) - 1u) * n + s]; }
+      if (ci == 0) { hs[hb + s] = 0.0; } else { hs[hb + s] = states[(r * nChunks + u32(ci) - 1u) * n + s]; }
     }
     for (var l = l0; l < l1; l++) {
       let dt = softplus_(seq[total + row + l] + bias);
@@ -190,40 +177,32 @@ export const scanBackwardChannelShader = flatShader({
       let dx = ddt * softplus_grad(x);
       dseq[total + row + li] = dx;
       dBias += dx;
-    }
-  }
-  let po = i * (n + 2u);
+    }`;
+
+/** A channel thread's row: where it reads and its sums, zeroed (carry is set by the caller). */
+const CHANNEL_SETUP = /* wgsl */ `
+  let total = b * ch * L;
+  let bi = r / ch; let c = r % ch; let k = c / d;
+  let row = r * L;
+  let bcb = (bi * G + k) * bcStride;
+  let aRow = c * n;
+  let Dc = consts[ch * n + c]; let bias = consts[ch * n + ch + c];
+  var carry: array<f32, ${SCAN_MAX_STATES}>;
+  var dA: array<f32, ${SCAN_MAX_STATES}>;
+  for (var s = 0u; s < n; s++) { dA[s] = 0.0; }
+  var dD = 0.0; var dBias = 0.0;`;
+
+/** A channel thread's sums at `po` in part: dA's n, dD, dDeltaBias. */
+const CHANNEL_SUMS = /* wgsl */ `
   for (var s = 0u; s < n; s++) { part[po + s] = dA[s]; }
   part[po + n] = dD;
-  part[po + n + 1u] = dBias;`,
-});
+  part[po + n + 1u] = dBias;`;
 
-/**
- * Pass 2, one thread per (batch, group, state). Inputs seq, consts, bc, states; outputs
- * dbc = [dB | dC] (each (b, K, n, L), packed), hs (scratch, (b·K·n, chunk + 1)).
- */
-export const scanBackwardStateShader = flatShader({
-  read: ['seq', 'consts', 'bc', 'states'],
-  write: ['dbc', 'hs'],
-  helpers: ACTIVATIONS_WGSL,
-  body: /* wgsl */ `
-  if (i >= p[0]) { return; }${SIZES}
-  let total = b * ch * L;
-  let s = i % n; let k = (i / n) % G; let bi = i / (n * G);
-  let bcb = (bi * G + k) * bcStride;
-  let outB = ((bi * G + k) * n + s) * L;
-  let outC = b * G * n * L + outB;
-  let hb = i * (chunk + 1u);
-  for (var cc = 0u; cc < d; cc++) {
-    let c = k * d + cc;
-    let row = (bi * ch + c) * L;
-    let a = consts[c * n + s];
-    let bias = consts[ch * n + ch + c];
-    var carry = 0.0;
-    for (var ci = i32(nChunks) - 1; ci >= 0; ci--) {
+/** A state thread's chunk ci of channel c (row r): its state s recomputed into hs, then dB and dC of its steps. */
+const STATE_CHUNK = /* wgsl */ `
       let l0 = u32(ci) * chunk;
       let l1 = min(L, l0 + chunk);
-      if (ci == 0) { hs[hb] = 0.0; } else { hs[hb] = states[((bi * ch + c) * nChunks + u32(ci) - 1u) * n + s]; }
+      if (ci == 0) { hs[hb] = 0.0; } else { hs[hb] = states[(r * nChunks + u32(ci) - 1u) * n + s]; }
       for (var l = l0; l < l1; l++) {
         let dt = softplus_(seq[total + row + l] + bias);
         hs[hb + l - l0 + 1u] = exp(dt * a) * hs[hb + l - l0] + dt * bc[bcb + s * L + l] * seq[row + l];
@@ -236,21 +215,164 @@ export const scanBackwardStateShader = flatShader({
         dbc[outC + li] += g * hs[hb + li - l0 + 1u];
         dbc[outB + li] += dh * dt * seq[row + li];
         carry = dh * exp(dt * a);
-      }
+      }`;
+
+/** A state thread's (batch, group, state): where it reads and writes. */
+const STATE_SETUP = /* wgsl */ `
+  let total = b * ch * L;
+  let bcb = (bi * G + k) * bcStride;
+  let outB = ((bi * G + k) * n + s) * L;
+  let outC = b * G * n * L + outB;`;
+
+/** Channel cc of a state thread's group: its row, decay rate and bias. */
+const STATE_CHANNEL = /* wgsl */ `
+    let c = k * d + cc;
+    let r = bi * ch + c;
+    let row = r * L;
+    let a = consts[c * n + s];
+    let bias = consts[ch * n + ch + c];`;
+
+/**
+ * Pass 1. Inputs seq = [u | delta | gy] (each b·K·d·L), consts, bc, states; outputs
+ * dseq = [du | ddelta], part ((b·K·d, n + 2): dA's n sums, dD, dDeltaBias), hs (scratch,
+ * (b·K·d, chunk + 1, n)).
+ */
+export const scanBackwardChannelShader = flatShader({
+  read: ['seq', 'consts', 'bc', 'states'],
+  write: ['dseq', 'part', 'hs'],
+  helpers: ACTIVATIONS_WGSL,
+  body: /* wgsl */ `
+  if (i >= p[0]) { return; }${SIZES}
+  let r = i;${CHANNEL_SETUP}
+  let hb = i * (chunk + 1u) * n;
+  for (var s = 0u; s < n; s++) { carry[s] = 0.0; }
+  for (var ci = i32(nChunks) - 1; ci >= 0; ci--) {${CHANNEL_CHUNK}
+  }
+  let po = i * (n + 2u);${CHANNEL_SUMS}`,
+});
+
+/**
+ * Pass 2, one thread per (batch, group, state). Inputs seq, consts, bc, states; outputs
+ * dbc = [dB | dC] (each (b, K, n, L), packed), hs (scratch, (b·K·n, chunk + 1)).
+ */
+export const scanBackwardStateShader = flatShader({
+  read: ['seq', 'consts', 'bc', 'states'],
+  write: ['dbc', 'hs'],
+  helpers: ACTIVATIONS_WGSL,
+  body: /* wgsl */ `
+  if (i >= p[0]) { return; }${SIZES}
+  let s = i % n; let k = (i / n) % G; let bi = i / (n * G);${STATE_SETUP}
+  let hb = i * (chunk + 1u);
+  for (var cc = 0u; cc < d; cc++) {${STATE_CHANNEL}
+    var carry = 0.0;
+    for (var ci = i32(nChunks) - 1; ci >= 0; ci--) {${STATE_CHUNK}
     }
   }`,
 });
 
-/** Pass 3, one thread per channel: part summed over the batch into [dA | dD | dDeltaBias]. */
+/*
+ * The backward over chunks in parallel. The adjoint runs in reverse, λ ← e·(λ + g·C), affine in
+ * λ as the forward's state is in h, so the same three steps apply:
+ *   A. per (row, chunk, state): the chunk's Π e and its adjoint from zero (scratch `part2`);
+ *   B. per (row, state): the chunks chained from the last, each chunk's incoming adjoint
+ *      written to part's carries ((row, chunk, state), after C's sums: one binding fewer, as a
+ *      stage may bind only 8 storage buffers);
+ *   C. per (row, chunk): scanBackwardChannel's work on one chunk from its incoming adjoint,
+ *      its sums at part[(row·nChunks + chunk)·(n + 2)], run over slices of the chunks so that
+ *      hs stays bounded (p[9] the first chunk of the slice, p[10] the chunks in it);
+ *   D. per (batch, group, state, chunk): scanBackwardState's work on one chunk (hs (…, chunk + 1)).
+ * The batch and chunk sums are then reduced by scanBackwardReduce.
+ */
+
+/** Pass A: thread (r, cj, s) → part2[2·i + {0, 1}] = (Π e, adjoint from zero) of chunk cj. */
+export const scanBackChunkLocalShader = flatShader({
+  read: ['seq', 'consts', 'bc'],
+  write: ['part2'],
+  helpers: ACTIVATIONS_WGSL,
+  body: /* wgsl */ `
+  if (i >= p[0]) { return; }${SIZES}
+  let total = b * ch * L;
+  let s = i % n; let cj = (i / n) % nChunks; let r = i / (n * nChunks);
+  let bi = r / ch; let c = r % ch; let k = c / d;
+  let bcb = (bi * G + k) * bcStride;
+  let row = r * L;
+  let a = consts[c * n + s]; let bias = consts[ch * n + ch + c];
+  let l0 = cj * chunk; let l1 = min(L, l0 + chunk);
+  var prod = 1.0; var carry = 0.0;
+  for (var l = l1; l > l0; l--) {
+    let li = l - 1u;
+    let e = exp(softplus_(seq[total + row + li] + bias) * a);
+    carry = e * (carry + seq[2u * total + row + li] * bc[cOff + bcb + s * L + li]);
+    prod *= e;
+  }
+  part2[2u * i] = prod;
+  part2[2u * i + 1u] = carry;`,
+});
+
+/** Where part's carries start: after the (row, chunk) sums of pass C. */
+const CARRIES = 'b * ch * nChunks * (n + 2u)';
+
+/** Pass B: thread (r, s) chains its chunks from the last: part[CARRIES + (r·nChunks + cj)·n + s], the adjoint entering chunk cj. */
+export const scanBackChunkCarryShader = flatShader({
+  read: ['part2'],
+  write: ['part'],
+  body: /* wgsl */ `
+  if (i >= p[0]) { return; }${SIZES}
+  let s = i % n; let r = i / n;
+  var carry = 0.0;
+  for (var cj = i32(nChunks) - 1; cj >= 0; cj--) {
+    let q = (r * nChunks + u32(cj)) * n + s;
+    part[${CARRIES} + q] = carry;
+    carry = part2[2u * q] * carry + part2[2u * q + 1u];
+  }`,
+});
+
+/** Pass C: thread (r, chunk p[9] + j) of a slice; the bindings of pass 1, the carries read from part. */
+export const scanBackChunkChannelShader = flatShader({
+  read: ['seq', 'consts', 'bc', 'states'],
+  write: ['dseq', 'part', 'hs'],
+  helpers: ACTIVATIONS_WGSL,
+  body: /* wgsl */ `
+  if (i >= p[0]) { return; }${SIZES}
+  let nSlice = p[10];
+  let r = i / nSlice; let cj = p[9] + i % nSlice;
+  let ci = i32(cj);${CHANNEL_SETUP}
+  let hb = i * (chunk + 1u) * n;
+  for (var s = 0u; s < n; s++) { carry[s] = part[${CARRIES} + (r * nChunks + cj) * n + s]; }
+  {${CHANNEL_CHUNK}
+  }
+  let po = (r * nChunks + cj) * (n + 2u);${CHANNEL_SUMS}`,
+});
+
+/** Pass D: thread (batch, group, state, chunk); inputs as pass 2 and part (its carries), outputs as pass 2. */
+export const scanBackChunkStateShader = flatShader({
+  read: ['seq', 'consts', 'bc', 'states', 'part'],
+  write: ['dbc', 'hs'],
+  helpers: ACTIVATIONS_WGSL,
+  body: /* wgsl */ `
+  if (i >= p[0]) { return; }${SIZES}
+  let cj = i % nChunks; let s = (i / nChunks) % n; let k = (i / (nChunks * n)) % G; let bi = i / (nChunks * n * G);${STATE_SETUP}
+  let hb = i * (chunk + 1u);
+  let ci = i32(cj);
+  for (var cc = 0u; cc < d; cc++) {${STATE_CHANNEL}
+    var carry = part[${CARRIES} + (r * nChunks + cj) * n + s];
+    {${STATE_CHUNK}
+    }
+  }`,
+});
+
+/** Pass 3, one thread per channel: part summed over the batch (and p[9] chunks per row) into [dA | dD | dDeltaBias]. */
 export const scanBackwardReduceShader = flatShader({
   read: ['part'],
   write: ['red'],
   body: /* wgsl */ `
   if (i >= p[0]) { return; }
-  let b = p[1]; let ch = p[2] * p[3]; let n = p[4];
+  let b = p[1]; let ch = p[2] * p[3]; let n = p[4]; let per = p[9];
   for (var j = 0u; j < n + 2u; j++) {
     var s = 0.0;
-    for (var bi = 0u; bi < b; bi++) { s += part[(bi * ch + i) * (n + 2u) + j]; }
+    for (var bi = 0u; bi < b; bi++) {
+      for (var q = 0u; q < per; q++) { s += part[((bi * ch + i) * per + q) * (n + 2u) + j]; }
+    }
     if (j < n) { red[i * n + j] = s; } else if (j == n) { red[ch * n + i] = s; } else { red[ch * n + ch + i] = s; }
   }`,
 });
