@@ -31,7 +31,7 @@ export default tseslint.config(
     files: ['examples/web/**/*.js'],
     languageOptions: {
       globals: Object.fromEntries(
-        ['window', 'document', 'self', 'fetch', 'Worker', 'Promise', 'URL', 'ImageData', 'OffscreenCanvas', 'createImageBitmap', 'AbortController', 'performance', 'console']
+        ['window', 'document', 'self', 'fetch', 'Worker', 'Promise', 'URL', 'ImageData', 'OffscreenCanvas', 'createImageBitmap', 'AbortController', 'performance', 'console', 'URLSearchParams']
           .map((g) => [g, 'readonly']),
       ),
     },

@@ -2,7 +2,7 @@
  * diff-mamba for the browser (and any JavaScript runtime without Node's modules): the engine,
  * the network, the sampler and restoration over images in memory. Nothing here touches files:
  * models arrive as bytes (`loadModelFromBytes`), images as pixels (`fromHWC`), and the
- * kernels as a WebAssembly module (`useWasmKernels`). The Node entry (index.ts) adds files,
+ * kernels as a WebAssembly module (`useWasmKernels`) or on the page's GPU (`useWebgpuKernels`). The Node entry (index.ts) adds files,
  * image codecs, the C++ addon, training and the CLI.
  */
 export { Tensor, noGrad, isGradEnabled } from './tensor/tensor.js';
@@ -12,6 +12,8 @@ export * as ops from './tensor/ops/index.js';
 export { kernels, useBackend, backendKernels, registerBackend, releaseKernelMemory, BACKEND_NAMES, type BackendName, type BackendLoader } from './backend/index.js';
 export type { Kernels } from './backend/kernels.js';
 export { createWasmKernels, compileWasmKernels, useWasmKernels, type WasmKernels, type WasmSource, type WasmThreadOptions } from './backend/wasm/index.js';
+export { serveWebgpuDevice, useWebgpuKernels, type DeviceWorkerScope } from './backend/webgpu/browser.js';
+export type { WebgpuKernels } from './backend/webgpu/kernels.js';
 
 export { Module, StateDictError, ModelDisposedError } from './nn/index.js';
 export { DFT, DEFAULT_DFT_CONFIG, resolveDFTConfig, inferDFTConfig, loadModelFromBytes, modelFromStateDict, NonFiniteError, ConfigError } from './model/index.js';

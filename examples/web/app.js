@@ -156,11 +156,14 @@ $('restore').addEventListener('click', () => {
   buttons();
   setStatus('Loading the model…');
   const rgb = input.rgb.slice();
-  getWorker().postMessage({ type: 'restore', id: running, task: $('task').value, width: input.width, height: input.height, rgb }, [rgb.buffer]);
+  getWorker().postMessage({ type: 'restore', id: running, task: $('task').value, engine: $('engine').value, width: input.width, height: input.height, rgb }, [rgb.buffer]);
 });
 $('cancel').addEventListener('click', () => {
   if (!worker || page.state !== 'running') return;
   worker.postMessage({ type: 'cancel', id: running });
   setStatus('Cancelling after the current network call…');
 });
+// ?engine=wasm|webgpu|auto picks the engine, as the select does
+const wanted = new URLSearchParams(window.location.search).get('engine');
+if (wanted && [...$('engine').options].some((o) => o.value === wanted)) $('engine').value = wanted;
 buttons();

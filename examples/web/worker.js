@@ -1,11 +1,12 @@
 // The page's worker: loads the bundled model and runs restorePlanar, off the main thread so the
-// page stays responsive. The tiles go to a pool of tile workers (tile-worker.js), one per core
-// (up to 4), each with its own WebAssembly kernels: tiles are independent, and the image is the
-// same however many run at once. Messages: restore / cancel in; status, progress, done,
-// cancelled and error out.
+// page stays responsive. The tiles go to a pool of tile workers (tile-worker.js): on WebAssembly
+// one per core (up to 4), each with its own kernels (tiles are independent, and the image is the
+// same however many run at once); on WebGPU one, for the one GPU. Messages: restore / cancel in;
+// status, progress, done, cancelled and error out.
 import { loadModelFromBytes, restorePlanar, makePlanar, fromHWC, toUint8HWC, RestoreAbortedError, RESTORE_DEFAULTS } from '/lib/diff-mamba.js';
 
-const POOL = Math.max(1, Math.min(4, self.navigator.hardwareConcurrency || 1));
+const CPU_POOL = Math.max(1, Math.min(4, self.navigator.hardwareConcurrency || 1));
+let engine = null;
 const modelBytes = new Map();
 let model = null;
 let modelTask = null;
@@ -19,7 +20,10 @@ function tileWorker() {
   const slot = { w, busy: false, task: null, pending: null };
   w.onmessage = (ev) => {
     const m = ev.data;
-    if (m.type === 'loaded') slot.pending?.resolve();
+    if (m.type === 'loaded') {
+      slot.backend = m.backend;
+      slot.pending?.resolve();
+    }
     else if (m.type === 'call') slot.onCall?.(m.call);
     else if (m.type === 'tile') slot.pending?.resolve(m.data);
     else if (m.type === 'error') slot.pending?.reject(m.aborted ? new RestoreAbortedError('cancelled') : new Error(m.message));
@@ -35,6 +39,31 @@ function ask(slot, msg, transfer = []) {
   });
 }
 
+/**
+ * 'webgpu' where asked for, or, automatically, where the browser has a GPU adapter that is not a
+ * CPU implementation (one of those runs the network slower than WebAssembly); else 'wasm'.
+ */
+async function resolveEngine(requested) {
+  if (requested === 'wasm') return 'wasm';
+  const gpu = self.navigator.gpu;
+  if (requested === 'webgpu') {
+    if (!gpu) throw new Error('this browser offers no WebGPU (navigator.gpu is missing); choose WebAssembly');
+    if (!self.crossOriginIsolated) throw new Error('WebGPU here needs SharedArrayBuffer: serve the page cross-origin isolated');
+    return 'webgpu';
+  }
+  if (!gpu || !self.crossOriginIsolated) return 'wasm';
+  const adapter = await gpu.requestAdapter();
+  return adapter && !adapter.info?.isFallbackAdapter ? 'webgpu' : 'wasm';
+}
+
+/** A pool of tile workers on `wanted`: the old pool is let go when the engine changes. */
+function usePool(wanted) {
+  if (engine === wanted) return;
+  for (const s of pool) s.w.terminate();
+  pool.length = 0;
+  engine = wanted;
+}
+
 async function loadModel(task, id) {
   if (!modelBytes.has(task)) {
     self.postMessage({ type: 'status', id, text: `Loading the ${task} model…` });
@@ -47,9 +76,9 @@ async function loadModel(task, id) {
     model = loadModelFromBytes(modelBytes.get(task), { name: `${task}.safetensors` }).model;
     modelTask = task;
   }
-  while (pool.length < POOL) pool.push(tileWorker());
+  while (pool.length < (engine === 'webgpu' ? 1 : CPU_POOL)) pool.push(tileWorker());
   await Promise.all(pool.filter((s) => s.task !== task).map(async (s) => {
-    await ask(s, { type: 'load', bytes: modelBytes.get(task), name: `${task}.safetensors` });
+    await ask(s, { type: 'load', engine, bytes: modelBytes.get(task), name: `${task}.safetensors` });
     s.task = task;
   }));
 }
@@ -93,6 +122,7 @@ self.onmessage = async (ev) => {
   const { id, task, width, height, rgb } = msg;
   controller = new AbortController();
   try {
+    usePool(await resolveEngine(msg.engine ?? 'auto'));
     await loadModel(task, id);
     const img = makePlanar(3, height, width, fromHWC({ data: rgb, width, height, channels: 3 }));
     const t0 = performance.now();
@@ -108,7 +138,7 @@ self.onmessage = async (ev) => {
     });
     const ms = performance.now() - t0;
     const out = toUint8HWC({ data, width, height, channels: 3 });
-    self.postMessage({ type: 'done', id, width, height, rgb: out.data, data, ms, calls, backend: `wasm, ${pool.length} worker${pool.length > 1 ? 's' : ''}` }, [out.data.buffer]);
+    self.postMessage({ type: 'done', id, width, height, rgb: out.data, data, ms, calls, backend: engine === 'webgpu' ? pool[0].backend : `wasm, ${pool.length} worker${pool.length > 1 ? 's' : ''}` }, [out.data.buffer]);
   } catch (e) {
     if (e instanceof RestoreAbortedError || controller.signal.aborted) self.postMessage({ type: 'cancelled', id });
     else self.postMessage({ type: 'error', id, message: e.message });

@@ -1,14 +1,17 @@
 // The restoration page in a real browser: Debian's chromium, headless, driven by playwright-core
 // (no browser download). It restores the example in the page (wasm, in a worker) and the result
-// must equal the Node wasm backend's on the same pixels; cancel must stop a restoration.
+// must equal the Node wasm backend's on the same pixels; cancel must stop a restoration. On
+// WebGPU (chromium's SwiftShader adapter), it restores a crop and must agree with Node's webgpu
+// backend.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { repoRoot } from '../helpers/shared.js';
-import { useBackend, kernels } from '../../src/backend/index.js';
+import { useBackend, kernels, backendKernels } from '../../src/backend/index.js';
 import { loadModel } from '../../src/model/checkpoint.js';
 import { bundledModelPath } from '../../src/restore/bundled.js';
 import { restorePlanar } from '../../src/restore/restorer.js';
@@ -133,5 +136,75 @@ test('the restoration page restores the example in headless chromium, equal to t
   } finally {
     await browser.close();
     proc.kill();
+  }
+});
+
+const webgpuInNode = backendKernels('webgpu');
+const skipWebgpu = skip || (typeof webgpuInNode === 'string' ? `no webgpu in Node to compare with: ${webgpuInNode}` : false);
+
+test('on WebGPU the page restores a photo through its device worker, as Node\'s webgpu backend does', { skip: skipWebgpu, timeout: 15 * 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dm-page-webgpu-'));
+  const cropOf = async (name: string) => {
+    const out = join(dir, name);
+    await sharp(join(repoRoot(), 'examples', name)).extract({ left: 180, top: 90, width: 48, height: 40 }).png().toFile(out);
+    return out;
+  };
+  const noisyPath = await cropOf('chelsea_noisy.png');
+  const cleanPath = await cropOf('chelsea_clean.png');
+  const { chromium } = await import('playwright-core');
+  const { url, proc } = await startServer();
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${url}?engine=webgpu`);
+    assert.equal(await page.inputValue('#engine'), 'webgpu', '?engine= picks the engine');
+    await page.setInputFiles('#file', noisyPath);
+    await page.waitForFunction(() => (window as unknown as { diffMambaPage: { state: string } }).diffMambaPage.state === 'ready');
+    await page.selectOption('#task', 'denoise');
+    await page.click('#restore');
+    await page.waitForFunction(() => ['done', 'error'].includes((window as unknown as { diffMambaPage: { state: string } }).diffMambaPage.state), undefined, { timeout: 10 * 60_000 });
+    const got = await page.evaluate(() => {
+      const p = (window as unknown as { diffMambaPage: { state: string; error: string; ms: number; backend: string; progress: { done: number; total: number }[]; result: { width: number; height: number; rgb: Uint8Array; data: Float32Array } } }).diffMambaPage;
+      if (p.state !== 'done') return { error: p.error };
+      const last = p.progress[p.progress.length - 1];
+      return { width: p.result.width, height: p.result.height, rgb: Array.from(p.result.rgb), data: Array.from(p.result.data), ms: p.ms, backend: p.backend, calls: last.done, total: last.total };
+    }) as PageResult | { error: string };
+    assert.ok(!('error' in got), `the page failed: ${'error' in got ? got.error : ''}`);
+    assert.deepEqual(errors, [], 'no uncaught errors in the page');
+    assert.match(got.backend, /^WebGPU \(.+\)$/, 'the page says it ran on WebGPU, naming the adapter');
+    assert.equal(got.calls, got.total, 'progress reached every network call');
+
+    const noisy = await rgbOf(noisyPath);
+    const clean = await rgbOf(cleanPath);
+    const before = kernels();
+    useBackend('webgpu');
+    const loaded = loadModel(bundledModelPath('denoise'));
+    let want: Float32Array;
+    try {
+      want = await restorePlanar(loaded.model, makePlanar(3, noisy.height, noisy.width, fromHWC(noisy)));
+    } finally {
+      loaded.dispose();
+      useBackend(before.name);
+    }
+    assert.deepEqual([got.width, got.height], [noisy.width, noisy.height]);
+    let worst = 0;
+    for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got.data[i] - want[i]));
+    // the same shaders on the same SwiftShader, compiled by two versions of Dawn
+    assert.ok(worst <= 1e-4, `the page's WebGPU output differs from Node's webgpu output by up to ${worst}`);
+    const metric = { yChannel: true };
+    const asImage = (data: Uint8Array) => ({ data, height: noisy.height, width: noisy.width, channels: 3 });
+    const pIn = psnr(asImage(noisy.data), asImage(clean.data), metric);
+    const pOut = psnr(asImage(Uint8Array.from(got.rgb)), asImage(clean.data), metric);
+    assert.ok(pOut > pIn + 3, `the page's WebGPU restoration gains over 3 dB (input ${pIn.toFixed(2)}, output ${pOut.toFixed(2)})`);
+    console.log(`browser webgpu restore of a ${noisy.width}x${noisy.height} crop: ${got.ms.toFixed(0)} ms on ${got.backend}; Y-PSNR ${pIn.toFixed(2)} → ${pOut.toFixed(2)} dB; max |page − node| ${worst}`);
+  } finally {
+    await browser.close();
+    proc.kill();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
