@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { repoRoot } from '../helpers/shared.js';
-import { useBackend, kernels, backendKernels } from '../../src/backend/index.js';
+import { useBackend, kernels, backendKernels, type BackendName } from '../../src/backend/index.js';
 import { loadModel } from '../../src/model/checkpoint.js';
 import { bundledModelPath } from '../../src/restore/bundled.js';
 import { restorePlanar } from '../../src/restore/restorer.js';
@@ -45,6 +45,40 @@ function startServer(): Promise<{ url: string; proc: ChildProcess }> {
   });
 }
 
+/** Clicks Restore and waits for the page's result; the page must not fail or throw. */
+async function restoreInPage(page: import('playwright-core').Page, errors: string[]): Promise<PageResult> {
+  await page.click('#restore');
+  await page.waitForFunction(() => ['done', 'error'].includes((window as unknown as { diffMambaPage: { state: string } }).diffMambaPage.state), undefined, { timeout: 10 * 60_000 });
+  const got = await page.evaluate(() => {
+    const p = (window as unknown as { diffMambaPage: { state: string; error: string; ms: number; backend: string; progress: { done: number; total: number }[]; result: { width: number; height: number; rgb: Uint8Array; data: Float32Array } } }).diffMambaPage;
+    if (p.state !== 'done') return { error: p.error };
+    const last = p.progress[p.progress.length - 1];
+    return { width: p.result.width, height: p.result.height, rgb: Array.from(p.result.rgb), data: Array.from(p.result.data), ms: p.ms, backend: p.backend, calls: last.done, total: last.total };
+  }) as PageResult | { error: string };
+  assert.ok(!('error' in got), `the page failed: ${'error' in got ? got.error : ''}`);
+  assert.deepEqual(errors, [], 'no uncaught errors in the page');
+  return got;
+}
+
+/** The bundled denoiser's restoration of `image` in Node, on `backend`. */
+async function restoreInNode(backend: BackendName, image: { data: Uint8Array; width: number; height: number; channels: number }): Promise<Float32Array> {
+  const before = kernels();
+  useBackend(backend);
+  const loaded = loadModel(bundledModelPath('denoise'));
+  try {
+    return await restorePlanar(loaded.model, makePlanar(3, image.height, image.width, fromHWC(image)));
+  } finally {
+    loaded.dispose();
+    useBackend(before.name);
+  }
+}
+
+function maxDifference(got: number[], want: Float32Array): number {
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+  return worst;
+}
+
 test('the restoration page restores the example in headless chromium, equal to the Node wasm backend, and cancel stops it', { skip, timeout: 15 * 60_000 }, async () => {
   const { chromium } = await import('playwright-core');
   const { url, proc } = await startServer();
@@ -67,35 +101,16 @@ test('the restoration page restores the example in headless chromium, equal to t
     await page.click('#cancel');
     await page.waitForFunction(() => (window as unknown as { diffMambaPage: { state: string } }).diffMambaPage.state === 'cancelled', undefined, { timeout: 2 * 60_000 });
 
-    await page.click('#restore');
-    await page.waitForFunction(() => ['done', 'error'].includes((window as unknown as { diffMambaPage: { state: string } }).diffMambaPage.state), undefined, { timeout: 10 * 60_000 });
-    const got = await page.evaluate(() => {
-      const p = (window as unknown as { diffMambaPage: { state: string; error: string; ms: number; backend: string; progress: { done: number; total: number }[]; result: { width: number; height: number; rgb: Uint8Array; data: Float32Array } } }).diffMambaPage;
-      if (p.state !== 'done') return { error: p.error };
-      const last = p.progress[p.progress.length - 1];
-      return { width: p.result.width, height: p.result.height, rgb: Array.from(p.result.rgb), data: Array.from(p.result.data), ms: p.ms, backend: p.backend, calls: last.done, total: last.total };
-    }) as PageResult | { error: string };
-    assert.ok(!('error' in got), `the page failed: ${'error' in got ? got.error : ''}`);
-    assert.deepEqual(errors, [], 'no uncaught errors in the page');
+    const got = await restoreInPage(page, errors);
     assert.ok(await page.isVisible('#download'), 'a download link is offered');
     assert.equal(got.calls, got.total, 'progress reached every network call');
 
     // the same restoration in Node, on the wasm backend
     const noisy = await rgbOf(join(repoRoot(), 'examples', 'chelsea_noisy.png'));
     const clean = await rgbOf(join(repoRoot(), 'examples', 'chelsea_clean.png'));
-    const before = kernels();
-    useBackend('wasm');
-    const loaded = loadModel(bundledModelPath('denoise'));
-    let want: Float32Array;
-    try {
-      want = await restorePlanar(loaded.model, makePlanar(3, noisy.height, noisy.width, fromHWC(noisy)));
-    } finally {
-      loaded.dispose();
-      useBackend(before.name);
-    }
+    const want = await restoreInNode('wasm', noisy);
     assert.deepEqual([got.width, got.height], [noisy.width, noisy.height]);
-    let worst = 0;
-    for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got.data[i] - want[i]));
+    const worst = maxDifference(got.data, want);
     assert.ok(worst <= 1e-6, `the page's output differs from Node's wasm output by up to ${worst}`);
     const wantRgb = toUint8HWC({ data: want, width: noisy.width, height: noisy.height, channels: 3 }).data;
     const gotRgb = Uint8Array.from(got.rgb);
@@ -166,34 +181,15 @@ test('on WebGPU the page restores a photo through its device worker, as Node\'s 
     await page.setInputFiles('#file', noisyPath);
     await page.waitForFunction(() => (window as unknown as { diffMambaPage: { state: string } }).diffMambaPage.state === 'ready');
     await page.selectOption('#task', 'denoise');
-    await page.click('#restore');
-    await page.waitForFunction(() => ['done', 'error'].includes((window as unknown as { diffMambaPage: { state: string } }).diffMambaPage.state), undefined, { timeout: 10 * 60_000 });
-    const got = await page.evaluate(() => {
-      const p = (window as unknown as { diffMambaPage: { state: string; error: string; ms: number; backend: string; progress: { done: number; total: number }[]; result: { width: number; height: number; rgb: Uint8Array; data: Float32Array } } }).diffMambaPage;
-      if (p.state !== 'done') return { error: p.error };
-      const last = p.progress[p.progress.length - 1];
-      return { width: p.result.width, height: p.result.height, rgb: Array.from(p.result.rgb), data: Array.from(p.result.data), ms: p.ms, backend: p.backend, calls: last.done, total: last.total };
-    }) as PageResult | { error: string };
-    assert.ok(!('error' in got), `the page failed: ${'error' in got ? got.error : ''}`);
-    assert.deepEqual(errors, [], 'no uncaught errors in the page');
+    const got = await restoreInPage(page, errors);
     assert.match(got.backend, /^WebGPU \(.+\)$/, 'the page says it ran on WebGPU, naming the adapter');
     assert.equal(got.calls, got.total, 'progress reached every network call');
 
     const noisy = await rgbOf(noisyPath);
     const clean = await rgbOf(cleanPath);
-    const before = kernels();
-    useBackend('webgpu');
-    const loaded = loadModel(bundledModelPath('denoise'));
-    let want: Float32Array;
-    try {
-      want = await restorePlanar(loaded.model, makePlanar(3, noisy.height, noisy.width, fromHWC(noisy)));
-    } finally {
-      loaded.dispose();
-      useBackend(before.name);
-    }
+    const want = await restoreInNode('webgpu', noisy);
     assert.deepEqual([got.width, got.height], [noisy.width, noisy.height]);
-    let worst = 0;
-    for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got.data[i] - want[i]));
+    const worst = maxDifference(got.data, want);
     // the same shaders on the same SwiftShader, compiled by two versions of Dawn
     assert.ok(worst <= 1e-4, `the page's WebGPU output differs from Node's webgpu output by up to ${worst}`);
     const metric = { yChannel: true };
