@@ -12,10 +12,11 @@ import { modelGroup } from './model.js';
 import { trainGroup } from './train.js';
 import { wasmGroup } from './wasm.js';
 import { webgpuGroup } from './webgpu.js';
+import { precisionGroup } from './precision.js';
 import type { ModelBenchOptions } from './child.js';
 import { describeRoofline, measureRoofline } from './roofline.js';
 
-const groups: BenchGroup[] = [engineGroup, modelGroup, trainGroup, wasmGroup, webgpuGroup];
+const groups: BenchGroup[] = [engineGroup, modelGroup, trainGroup, precisionGroup, wasmGroup, webgpuGroup];
 
 function parseArgs(argv: string[]): BenchOptions {
   const opts: ModelBenchOptions = { torch: true, only: null, json: false, reference: true };

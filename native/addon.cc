@@ -588,6 +588,35 @@ Napi::Value SetIsa(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), false);
 }
 
+bool cpuHasBf16() {
+#if defined(__x86_64__) || defined(__i386__)
+  return cpuHasAvx512() && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+         __builtin_cpu_supports("avx512bf16");
+#else
+  return false;
+#endif
+}
+
+// precision() -> 'fp32' | 'bf16' (what the matrix products and convolutions compute in);
+// setPrecision(name) -> boolean (false: bf16 needs a CPU with AVX512_BF16 and the avx512 kernels in use).
+Napi::Value Precision(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), dm_gemm_bf16 && active == &avx512Table ? "bf16" : "fp32");
+}
+
+Napi::Value SetPrecision(const Napi::CallbackInfo& info) {
+  std::string want = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  std::lock_guard<std::mutex> lock(callMutex);
+  if (want == "fp32") {
+    dm_gemm_bf16 = 0;
+    return Napi::Boolean::New(info.Env(), true);
+  }
+  if (want == "bf16" && cpuHasBf16() && active == &avx512Table) {
+    dm_gemm_bf16 = 1;
+    return Napi::Boolean::New(info.Env(), true);
+  }
+  return Napi::Boolean::New(info.Env(), false);
+}
+
 // setPoisonOutputs(on): pre-fill every result with NaN (see out()). For tests.
 Napi::Value SetPoisonOutputs(const Napi::CallbackInfo& info) {
   poisonOutputs = info.Length() > 0 && info[0].ToBoolean().Value();
@@ -656,6 +685,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("roofline", Napi::Function::New(env, Roofline, "roofline"));
   exports.Set("isa", Napi::Function::New(env, Isa, "isa"));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));
+  exports.Set("precision", Napi::Function::New(env, Precision, "precision"));
+  exports.Set("setPrecision", Napi::Function::New(env, SetPrecision, "setPrecision"));
   exports.Set("releaseMemory", Napi::Function::New(env, ReleaseMemory, "releaseMemory"));
   exports.Set("setPoisonOutputs", Napi::Function::New(env, SetPoisonOutputs, "setPoisonOutputs"));
   exports.Set("hardwareThreads", Napi::Number::New(env, hardwareThreads()));

@@ -7,6 +7,8 @@
 #include <thread>
 #include <vector>
 
+int dm_gemm_bf16 = 0;
+
 namespace {
 
 // Process-wide and deliberately never destroyed: its threads sleep on a condition variable

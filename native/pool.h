@@ -13,6 +13,12 @@ void dm_parallel(int nth, dm_task_fn fn, void* ctx);
 void* dm_scratch(int slot, size_t bytes);
 /** Frees every scratch buffer (they grow back on the next call that needs them); returns the bytes freed. Not during a call. */
 size_t dm_release_scratch(void);
+/**
+ * Arithmetic of the AVX-512 matrix products (and the convolutions built on them): 0 = fp32, the
+ * default; 1 = operands rounded to bfloat16, products summed in fp32 (AVX512_BF16's vdpbf16ps).
+ * Set by the addon (setPrecision) between calls, read by the kernels.
+ */
+extern int dm_gemm_bf16;
 /** Serialise the allocator where it is not thread-safe (the wasm threads build's libc); no-ops elsewhere. */
 void dm_heap_lock(void);
 void dm_heap_unlock(void);

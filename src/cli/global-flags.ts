@@ -7,8 +7,11 @@
  *   stderr at exit. An explicit DIFF_MAMBA_PROFILE is kept.
  * - `--backend <name>` (or `--backend=<name>`) → DIFF_MAMBA_BACKEND: js, native, wasm or webgpu.
  *   The flag wins over the variable, as the nearer choice.
+ * - `--precision <p>` (or `--precision=<p>`) → DIFF_MAMBA_PRECISION: fp32 or bf16 (the native
+ *   kernels' matrix products and convolutions on AVX512_BF16 CPUs). The flag wins too.
  */
 import { BACKEND_NAMES } from '../backend/index.js';
+import { PRECISIONS } from '../backend/native/index.js';
 
 export class GlobalFlagError extends Error {}
 
@@ -18,6 +21,7 @@ export function takeGlobalFlags(argv: string[], env: NodeJS.ProcessEnv): string[
   const tail = end < 0 ? [] : argv.slice(end);
   let mode: string | null = null;
   let backend: string | null = null;
+  let precision: string | null = null;
   const kept: string[] = [];
   for (let i = 0; i < head.length; i++) {
     const a = head[i];
@@ -27,6 +31,10 @@ export function takeGlobalFlags(argv: string[], env: NodeJS.ProcessEnv): string[
       backend = head[i + 1] ?? '';
       i++;
     } else if (a.startsWith('--backend=')) backend = a.slice('--backend='.length);
+    else if (a === '--precision') {
+      precision = head[i + 1] ?? '';
+      i++;
+    } else if (a.startsWith('--precision=')) precision = a.slice('--precision='.length);
     else kept.push(a);
   }
   if (backend !== null) {
@@ -34,6 +42,12 @@ export function takeGlobalFlags(argv: string[], env: NodeJS.ProcessEnv): string[
       throw new GlobalFlagError(`--backend must be one of ${BACKEND_NAMES.join(', ')}, got '${backend}'`);
     }
     env.DIFF_MAMBA_BACKEND = backend;
+  }
+  if (precision !== null) {
+    if (!(PRECISIONS as readonly string[]).includes(precision)) {
+      throw new GlobalFlagError(`--precision must be one of ${PRECISIONS.join(', ')}, got '${precision}'`);
+    }
+    env.DIFF_MAMBA_PRECISION = precision;
   }
   if (mode !== null && (!env.DIFF_MAMBA_PROFILE || env.DIFF_MAMBA_PROFILE === '0')) env.DIFF_MAMBA_PROFILE = mode;
   return [...kept, ...tail];

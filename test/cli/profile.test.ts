@@ -72,6 +72,15 @@ describe('--profile and --backend', () => {
     assert.throws(() => takeGlobalFlags(['node', 'cli', 'restore', '--backend'], {}), GlobalFlagError);
   });
 
+  it('takeGlobalFlags sets DIFF_MAMBA_PRECISION from --precision (either spelling) and rejects unknown precisions', () => {
+    const env: NodeJS.ProcessEnv = {};
+    assert.deepEqual(takeGlobalFlags(['node', 'cli', 'restore', '--precision', 'bf16', 'a.png'], env), ['node', 'cli', 'restore', 'a.png']);
+    assert.equal(env.DIFF_MAMBA_PRECISION, 'bf16');
+    assert.deepEqual(takeGlobalFlags(['node', 'cli', '--precision=fp32', 'info'], env), ['node', 'cli', 'info']);
+    assert.equal(env.DIFF_MAMBA_PRECISION, 'fp32');
+    assert.throws(() => takeGlobalFlags(['node', 'cli', 'restore', '--precision', 'fp16'], {}), (e: unknown) => e instanceof GlobalFlagError && /--precision must be one of fp32, bf16, got 'fp16'/.test(e.message));
+  });
+
   it('restore --backend js runs on the TypeScript kernels (the profile says so); an unknown backend is one line, exit 2, nothing written', () => {
     const r = run(['restore', join(dir, 'a.png'), '-o', join(dir, 'out5'), '--model', tinyModel, '--backend', 'js', '--profile'], { DIFF_MAMBA_PROFILE: undefined, DIFF_MAMBA_BACKEND: undefined });
     assert.equal(r.status, 0, r.stderr);

@@ -65,6 +65,10 @@ export interface NativeAddon {
   isa(): string;
   /** Switches the instruction set (tests compare both); false when the CPU lacks it. */
   setIsa(name: 'avx512' | 'avx2' | 'generic'): boolean;
+  /** What the matrix products and convolutions compute in: 'fp32', or 'bf16' after setPrecision. Absent from addons built before it existed. */
+  precision?(): string;
+  /** 'bf16': operands rounded to bfloat16, sums in fp32 (AVX512_BF16 CPUs, avx512 kernels); false where unsupported. */
+  setPrecision?(name: 'fp32' | 'bf16'): boolean;
   /** Pre-fills every result with NaN before the kernel runs, so tests catch outputs left unwritten. */
   /** op: index in BINARY_OPS; sizes as Float64Arrays. Absent from addons built before it existed. */
   binary?(threads: number, op: number, a: Float32Array, aStrides: Float64Array, b: Float32Array, bStrides: Float64Array, shape: Float64Array): Float32Array;

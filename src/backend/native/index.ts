@@ -86,10 +86,51 @@ export function createNativeKernels(addon: NativeAddon, threads: number = defaul
   };
 }
 
-/** Loads the C++ kernels (threads: DIFF_MAMBA_THREADS or every core), or returns why they are unavailable. */
+export const PRECISIONS = ['fp32', 'bf16'] as const;
+export type Precision = (typeof PRECISIONS)[number];
+
+/**
+ * Sets what the addon's matrix products and convolutions compute in (process-wide): fp32, or
+ * bf16 (operands rounded to bfloat16, sums in fp32; CPUs with AVX512_BF16). Throws a one-line
+ * error naming what is missing where bf16 cannot run.
+ */
+export function setNativePrecision(addon: NativeAddon, precision: Precision): void {
+  if (!(PRECISIONS as readonly string[]).includes(precision)) {
+    throw new Error(`the precision must be one of ${PRECISIONS.join(', ')}, got '${String(precision)}'`);
+  }
+  if (!addon.setPrecision) {
+    if (precision === 'fp32') return;
+    throw new Error('bf16 needs native kernels built with it (this addon predates it: run npm install to rebuild)');
+  }
+  if (!addon.setPrecision(precision)) {
+    throw new Error(`bf16 needs a CPU with AVX512_BF16 and the avx512 kernels (this one runs ${addon.isa()} without it)`);
+  }
+}
+
+/** DIFF_MAMBA_PRECISION (fp32 when unset). */
+export function precisionFromEnv(): Precision {
+  const env = process.env.DIFF_MAMBA_PRECISION?.trim();
+  if (env === undefined || env === '') return 'fp32';
+  if (!(PRECISIONS as readonly string[]).includes(env)) {
+    throw new Error(`DIFF_MAMBA_PRECISION must be one of ${PRECISIONS.join(', ')}, got '${env}'`);
+  }
+  return env as Precision;
+}
+
+/**
+ * Loads the C++ kernels (threads: DIFF_MAMBA_THREADS or every core; precision:
+ * DIFF_MAMBA_PRECISION), or returns why they are unavailable. A precision the CPU cannot run
+ * is an error, not a reason to fall back to other kernels.
+ */
 export function loadNativeKernels(threads?: number): Kernels | string {
   const addon = loadNativeAddon();
   if (typeof addon === 'string') return addon;
+  const precision = precisionFromEnv();
+  try {
+    setNativePrecision(addon, precision);
+  } catch (err) {
+    throw new Error(`DIFF_MAMBA_PRECISION=${precision}: ${(err as Error).message}`, { cause: err });
+  }
   try {
     return createNativeKernels(addon, threads ?? defaultThreadCount());
   } catch (err) {
