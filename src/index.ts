@@ -21,6 +21,7 @@ export type { LoadReport } from './nn/index.js';
 export { NoiseSchedule, betaSchedule, alphasCumprod } from './diffusion/schedule.js';
 export { ddimTimesteps, antitheticTimesteps } from './diffusion/timesteps.js';
 export { ddimSample, ddimSteps, restoreWithDdim, restoreWithDdimAsync, dataTransform, inverseDataTransform } from './diffusion/ddim.js';
+export { noisePredictor } from './diffusion/predictor.js';
 export type { NoisePredictor, DdimOptions, DdimAsyncOptions, DdimPause, DdimResult } from './diffusion/ddim.js';
 
 export { coarseLoss, fineLoss, msSsim, l1Loss } from './train/losses/index.js';

@@ -18,6 +18,13 @@ export interface DFTConfig {
    * (SPEC §5). true: the residual is the block input itself, as in Restormer's blocks.
    */
   residual_from_input: boolean;
+  /**
+   * Our extension. false (the authors' code, the default): the network returns ε̂ (its output plus
+   * x_t). true: it returns the clean image's residual over the degraded one, x̂0 = lq + output, and
+   * the sampler derives ε̂ from it (src/diffusion/predictor.ts), so leaving a photo as it is costs
+   * the network nothing.
+   */
+  predict_residual: boolean;
   heads?: number[];
   ffn_factor?: number;
 }
@@ -33,6 +40,7 @@ export const DEFAULT_DFT_CONFIG: DFTConfig = {
   dual_pixel_task: false,
   d_state: 32,
   residual_from_input: false,
+  predict_residual: false,
 };
 
 /** Keys of `network_g` we read, plus those the authors' files carry and their model ignores. */
@@ -136,6 +144,10 @@ export function resolveDFTConfig(raw: Record<string, unknown> = {}, where = 'net
   if (typeof cfg.bias !== 'boolean') throw new ConfigError(`${at('bias')} must be true or false`);
   if (typeof cfg.dual_pixel_task !== 'boolean') throw new ConfigError(`${at('dual_pixel_task')} must be true or false`);
   if (typeof cfg.residual_from_input !== 'boolean') throw new ConfigError(`${at('residual_from_input')} must be true or false`);
+  if (typeof cfg.predict_residual !== 'boolean') throw new ConfigError(`${at('predict_residual')} must be true or false`);
+  if (cfg.predict_residual && (cfg.dual_pixel_task || cfg.inp_channels !== 2 * cfg.out_channels)) {
+    throw new ConfigError(`${at('predict_residual')} needs the input cat[lq, x_t] of two ${cfg.out_channels}-channel images (inp_channels ${2 * cfg.out_channels}, no dual_pixel_task)`);
+  }
   if (!cfg.dual_pixel_task && cfg.inp_channels < cfg.out_channels) {
     throw new ConfigError(`${where}: inp_channels (${cfg.inp_channels}) must include the ${cfg.out_channels} x_t channels added back to the output`);
   }

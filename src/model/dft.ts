@@ -101,6 +101,8 @@ export class DFT extends Module {
     this.decoderLevel1 = this.child('decoder_level1', new Level(2 * d, n1, cfg, rng));
     this.skipConv = cfg.dual_pixel_task ? this.child('skip_conv', new Conv2d(d, 2 * d, { kernel: 1, bias: cfg.bias, rng })) : null;
     this.output = this.child('output', new Conv2d(2 * d, cfg.out_channels, { kernel: 3, padding: 1, bias: cfg.bias, rng }));
+    // a residual predictor starts as the identity (x̂0 = lq); its gradients still reach every layer after one step
+    if (cfg.predict_residual) for (const p of this.output.parameters()) p.data.fill(0);
   }
 
   /**
@@ -116,7 +118,8 @@ export class DFT extends Module {
 
   /**
    * inp: (N, inp_channels, H, W) = cat[lq, x_t] in [−1, 1]; t: one timestep per batch item.
-   * H and W must be multiples of 8. Returns ε̂ (N, out_channels, H, W).
+   * H and W must be multiples of 8. Returns ε̂ (N, out_channels, H, W), or with
+   * config.predict_residual the residual x̂0 − lq (diffusion/predictor.ts turns it into ε̂).
    */
   forward(inp: Tensor, t: Float32Array | number[]): Tensor {
     if (this.disposed) throw new ModelDisposedError('DFT.forward');
@@ -140,6 +143,7 @@ export class DFT extends Module {
     let d1 = F.concat([this.up21.forward(d2), e1], 1);
     d1 = this.decoderLevel1.forward(d1, ts);
     if (this.skipConv) return this.output.forward(F.add(d1, this.skipConv.forward(e1In)));
+    if (cfg.predict_residual) return this.output.forward(d1);
     const xt = F.slice(inp, 1, cfg.inp_channels - cfg.out_channels, cfg.inp_channels);
     return F.add(this.output.forward(d1), xt);
   }

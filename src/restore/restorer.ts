@@ -8,6 +8,7 @@ import { NoiseField } from './noise-field.js';
 import { crop, dihedral, padBottomRight, type Planar } from '../io/planar.js';
 import { rampWeights, tilePlan } from './tiles.js';
 import { yieldToEventLoop } from './yield.js';
+import { noisePredictor } from '../diffusion/predictor.js';
 
 /**
  * The defaults of restoreImage / restorePlanar, the same as `diff-mamba restore`'s (the CLI
@@ -241,7 +242,7 @@ export function restoreTile(model: DFT, tile: Planar, top: number, left: number,
   const shape = [1, tile.channels, tile.height, tile.width];
   const lq = new Tensor(tile.data, shape);
   const xT = new Tensor(field.window(0, tile.channels, top, left, tile.height, tile.width), shape);
-  return restoreWithDdimAsync((x, t) => model.forward(x, t), opts.schedule, lq, xT, {
+  return restoreWithDdimAsync(noisePredictor(model, opts.schedule), opts.schedule, lq, xT, {
     steps: opts.steps,
     eta: opts.eta,
     rng: new Rng(opts.seed),

@@ -14,5 +14,6 @@ export function networkConfig(n: NetworkOptions): DFTConfig {
     dual_pixel_task: n.dualPixelTask,
     d_state: n.dState,
     residual_from_input: n.residualFromInput,
+    predict_residual: n.predictResidual,
   };
 }

@@ -13,7 +13,7 @@
  *
  * Our extensions to the authors' format (all optional): `train.stage` (coarse | fine),
  * `train.grad_clip_norm` (Restormer hard-codes 0.01), `train.fine_loss.{ssim_weight,
- * l1_weight, ms_ssim_max_val, mse_weight}`, `network_g.residual_from_input`, `diffusion.eta`,
+ * l1_weight, ms_ssim_max_val, mse_weight}`, `network_g.residual_from_input`, `network_g.predict_residual`, `diffusion.eta`,
  * `path.experiments_root`, and the training data sets `Dataset_MotionBlur` and
  * `Dataset_BlindDegradation` (docs/degradations.md).
  */

@@ -27,6 +27,7 @@ import { motionBlurTrainPair } from './data/motion-blur.js';
 import { blindOptionsOf, blindTrainPair, CleanFoldersDataset } from './data/blind-degradation.js';
 import type { BlindOptions } from '../degrade/blind/pipeline.js';
 import type { Planar } from '../io/planar.js';
+import { noisePredictor } from '../diffusion/predictor.js';
 
 export interface IterationInfo {
   iter: number;
@@ -166,7 +167,7 @@ export class Trainer {
     const shape = [batch.n, batch.c, batch.h, batch.w];
     const lq = new Tensor(batch.lq, shape);
     const gt = new Tensor(batch.gt, shape);
-    const net = (x: Tensor, t: Float32Array) => this.model.forward(x, t);
+    const net = noisePredictor(this.model, this.schedule);
     const noise = new Tensor(this.rng.fillNormal(new Float32Array(batch.gt.length)), shape);
     let loss: Tensor;
     if (o.train.stage === 'coarse') {

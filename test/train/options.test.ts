@@ -43,7 +43,7 @@ test('authors-style file: typed values, resolved paths, unsupported keys', () =>
 
 test('defaults from the spec for a nearly empty file', () => {
   const o = parseOptions('name: x\n');
-  assert.deepEqual(o.network, { type: 'DFT', inpChannels: 6, outChannels: 3, dim: 48, numBlocks: [4, 6, 6, 8], ffnExpansionFactor: 2.66, bias: false, layerNormType: 'WithBias', dualPixelTask: false, dState: 32, residualFromInput: false });
+  assert.deepEqual(o.network, { type: 'DFT', inpChannels: 6, outChannels: 3, dim: 48, numBlocks: [4, 6, 6, 8], ffnExpansionFactor: 2.66, bias: false, layerNormType: 'WithBias', dualPixelTask: false, dState: 32, residualFromInput: false, predictResidual: false });
   assert.equal(parseOptions('network_g:\n  residual_from_input: true\n').network.residualFromInput, true);
   assert.deepEqual(o.train.optim, { type: 'AdamW', lr: 3e-4, weightDecay: 1e-4, betas: [0.9, 0.999], eps: 1e-8 });
   assert.deepEqual(o.train.scheduler, { type: 'CosineAnnealingRestartCyclicLR', periods: [50000, 220000], restart_weights: [1, 1], eta_mins: [3e-4, 1e-5] });

@@ -32,6 +32,7 @@ export function authorsCodeDifferences(c: DFTConfig): string[] {
   if (c.d_state !== 32) out.push(`d_state is ${c.d_state}; the authors' DTB always uses 32, so their strict load will fail on the SS2D shapes`);
   if (Math.trunc(c.dim * c.ffn_expansion_factor) !== Math.trunc(c.dim * 2.66)) out.push(`ffn_expansion_factor is ${c.ffn_expansion_factor}; the authors' DTB always uses 2.66, so their strict load will fail on the FFN shapes`);
   if (c.residual_from_input) out.push("residual_from_input is true; the authors' DTB adds its residual to the normalised input, so their code will load these weights but compute a different network");
+  if (c.predict_residual) out.push("predict_residual is true; the authors' network returns ε̂ (its output plus x_t), so their sampler will load these weights but restore nothing sensible");
   return out;
 }
 

@@ -18,6 +18,7 @@ export function readNetwork(r: Reader, root: Obj): NetworkOptions {
     dualPixelTask: r.bool(ng, 'dual_pixel_task', 'network_g.dual_pixel_task', DEFAULT_DFT_CONFIG.dual_pixel_task),
     dState: r.num(ng, 'd_state', 'network_g.d_state', DEFAULT_DFT_CONFIG.d_state, { int: true, min: 1 }),
     residualFromInput: r.bool(ng, 'residual_from_input', 'network_g.residual_from_input', DEFAULT_DFT_CONFIG.residual_from_input),
+    predictResidual: r.bool(ng, 'predict_residual', 'network_g.predict_residual', DEFAULT_DFT_CONFIG.predict_residual),
   };
   if (network.dim % 2 !== 0) r.err('network_g.dim', `must be even (down-sampling halves the channels), got ${network.dim}`);
   // the data sets give RGB images (grey files are read as three equal channels)
@@ -35,6 +36,7 @@ export function readNetwork(r: Reader, root: Obj): NetworkOptions {
       dual_pixel_task: network.dualPixelTask,
       d_state: network.dState,
       residual_from_input: network.residualFromInput,
+      predict_residual: network.predictResidual,
     });
   } catch (e) {
     // the model's own bounds (sizes, parameter count), under this file's key names

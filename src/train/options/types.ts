@@ -66,6 +66,8 @@ export interface NetworkOptions {
   dState: number;
   /** Our extension (see DFTConfig.residual_from_input); default false, as the authors. */
   residualFromInput: boolean;
+  /** Our extension (see DFTConfig.predict_residual); default false, as the authors. */
+  predictResidual: boolean;
 }
 
 export interface PathOptions {
