@@ -84,14 +84,14 @@ export const precisionGroup: BenchGroup = {
     const script = fileURLToPath(import.meta.url);
     const fwdName = 'bf16 forward 256x256 (default model, batch 1)';
     if (opts.only === null || fwdName.includes(opts.only)) {
-      const spec: ForwardSpec = { kind: 'forward', model: 'default', size: 256, runs: 1, warmup: 1 };
+      const spec: ForwardSpec = { kind: 'forward', model: 'default', size: 256, runs: 3, warmup: 1 };
       const fp32 = runChild(forwardScript, spec, FP32);
       const bf16 = runChild(forwardScript, spec, BF16);
       if (typeof fp32 === 'string' || typeof bf16 === 'string') process.stderr.write(`bench: ${fwdName}: ${typeof fp32 === 'string' ? fp32 : bf16}\n`);
       else {
         report({
           name: fwdName, ms: bf16.ms, throughput: 1000 / bf16.ms, unit: 'img/s', torch_ms: null, ratio: null,
-          note: `fp32 ${fp32.ms.toFixed(0)} ms; speedup ${(fp32.ms / bf16.ms).toFixed(2)}×; one run each`,
+          note: `fp32 ${fp32.ms.toFixed(0)} ms; speedup ${(fp32.ms / bf16.ms).toFixed(2)}×; median of 3 runs each`,
           ...({ fp32_ms: fp32.ms, speedup: fp32.ms / bf16.ms } as object),
         });
       }
