@@ -8,7 +8,7 @@
 import '../src/backend/node.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadNativeAddon, setNativePrecision } from '../src/backend/native/index.js';
+import { bf16Unavailable as addonBf16Unavailable, loadNativeAddon } from '../src/backend/native/index.js';
 import { kernels } from '../src/backend/index.js';
 import { readImage } from '../src/io/image.js';
 import { scoreImages } from '../src/metrics/index.js';
@@ -34,18 +34,7 @@ interface RestoreResult extends CaseTiming {
 function bf16Unavailable(): string | null {
   const addon = loadNativeAddon();
   if (typeof addon === 'string') return `no native addon (${addon})`;
-  try {
-    setNativePrecision(addon, 'bf16');
-    return null;
-  } catch (e) {
-    return (e as Error).message;
-  } finally {
-    try {
-      setNativePrecision(addon, 'fp32');
-    } catch {
-      // an addon without setPrecision is fp32 already
-    }
-  }
+  return addonBf16Unavailable(addon);
 }
 
 /** The child: restore the example with the bundled denoiser (defaults), score it against the clean photo. */

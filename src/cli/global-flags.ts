@@ -11,7 +11,7 @@
  *   kernels' matrix products and convolutions on AVX512_BF16 CPUs). The flag wins too.
  */
 import { BACKEND_NAMES } from '../backend/index.js';
-import { PRECISIONS } from '../backend/native/index.js';
+import { isPrecision, PRECISIONS } from '../backend/native/index.js';
 
 export class GlobalFlagError extends Error {}
 
@@ -44,7 +44,7 @@ export function takeGlobalFlags(argv: string[], env: NodeJS.ProcessEnv): string[
     env.DIFF_MAMBA_BACKEND = backend;
   }
   if (precision !== null) {
-    if (!(PRECISIONS as readonly string[]).includes(precision)) {
+    if (!isPrecision(precision)) {
       throw new GlobalFlagError(`--precision must be one of ${PRECISIONS.join(', ')}, got '${precision}'`);
     }
     env.DIFF_MAMBA_PRECISION = precision;

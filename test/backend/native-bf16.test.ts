@@ -1,20 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { jsKernels } from '../../src/backend/js/index.js';
-import { createNativeKernels, precisionFromEnv, setNativePrecision } from '../../src/backend/native/index.js';
+import { bf16Unavailable, createNativeKernels, precisionFromEnv, setNativePrecision } from '../../src/backend/native/index.js';
 import type { Conv2dArgs, MatmulArgs } from '../../src/backend/kernels.js';
 import { addon, rand, skipReason } from './native-helpers.js';
 
 /** Whether this CPU runs the bf16 products (the test then checks them, else the error that says why not). */
 function bf16Supported(): boolean {
-  try {
-    setNativePrecision(addon(), 'bf16');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    setNativePrecision(addon(), 'fp32');
-  }
+  return bf16Unavailable(addon()) === null;
 }
 
 const abs = (x: Float32Array) => x.map(Math.abs);

@@ -89,13 +89,17 @@ export function createNativeKernels(addon: NativeAddon, threads: number = defaul
 export const PRECISIONS = ['fp32', 'bf16'] as const;
 export type Precision = (typeof PRECISIONS)[number];
 
+export function isPrecision(x: string): x is Precision {
+  return (PRECISIONS as readonly string[]).includes(x);
+}
+
 /**
  * Sets what the addon's matrix products and convolutions compute in (process-wide): fp32, or
  * bf16 (operands rounded to bfloat16, sums in fp32; CPUs with AVX512_BF16). Throws a one-line
  * error naming what is missing where bf16 cannot run.
  */
 export function setNativePrecision(addon: NativeAddon, precision: Precision): void {
-  if (!(PRECISIONS as readonly string[]).includes(precision)) {
+  if (!isPrecision(precision)) {
     throw new Error(`the precision must be one of ${PRECISIONS.join(', ')}, got '${String(precision)}'`);
   }
   if (!addon.setPrecision) {
@@ -111,10 +115,20 @@ export function setNativePrecision(addon: NativeAddon, precision: Precision): vo
 export function precisionFromEnv(): Precision {
   const env = process.env.DIFF_MAMBA_PRECISION?.trim();
   if (env === undefined || env === '') return 'fp32';
-  if (!(PRECISIONS as readonly string[]).includes(env)) {
-    throw new Error(`DIFF_MAMBA_PRECISION must be one of ${PRECISIONS.join(', ')}, got '${env}'`);
+  if (!isPrecision(env)) throw new Error(`DIFF_MAMBA_PRECISION must be one of ${PRECISIONS.join(', ')}, got '${env}'`);
+  return env;
+}
+
+/** Why this addon cannot run bf16 (the error setNativePrecision would throw), or null; leaves it in fp32. */
+export function bf16Unavailable(addon: NativeAddon): string | null {
+  try {
+    setNativePrecision(addon, 'bf16');
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  } finally {
+    setNativePrecision(addon, 'fp32');
   }
-  return env as Precision;
 }
 
 /**
